@@ -1,0 +1,5 @@
+"""``python -m recommender``."""
+
+from .cli import run
+
+run()

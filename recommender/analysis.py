@@ -1,0 +1,92 @@
+"""Turning articles and free text into per-field token lists.
+
+Prose fields (title, blurb, body) go through the :class:`~recommender.text.Analyzer`;
+tags and authors are identifiers, so each becomes one token with a prefix that
+no word token can have (``tag:…``, ``author:…``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .corpus import Article
+from .markup import html_to_text
+from .text import Analyzer, detect_language, fold
+
+__all__ = ["make_analyzer", "analyse_article", "analyse_articles", "analyse_text"]
+
+_NON_WORD = re.compile(r"[\W_]+")
+_LANGUAGE_SAMPLE = 4000  # characters of text enough to tell Portuguese from English
+
+
+def make_analyzer(settings: Mapping[str, Any]) -> Analyzer:
+    """The text analyzer the index settings describe."""
+    return Analyzer(
+        stop_words=settings["stop_words"],
+        stemmer=settings["stemmer"],
+        numbers=settings["numbers"],
+        ngram_range=tuple(settings["ngram_range"]),
+    )
+
+
+def identifier_token(prefix: str, value: str) -> str | None:
+    """``tag:geopolitica`` from ("tag", "Geopolítica"); None for an empty value."""
+    key = _NON_WORD.sub("_", fold(value)).strip("_")
+    return f"{prefix}:{key}" if key else None
+
+
+def analyse_article(article: Article, analyzer: Analyzer) -> tuple[str, dict[str, list[str]]]:
+    """The article's language and its tokens per field."""
+    body = html_to_text(article.body) if article.body else ""
+    blurb = html_to_text(article.blurb) if article.blurb else ""
+    title = html_to_text(article.title) if article.title else ""
+    lang = article.lang or detect_language(f"{title}\n{blurb}\n{body[:_LANGUAGE_SAMPLE]}")
+    fields = {
+        "title": analyzer(title, lang=lang) if title else [],
+        "blurb": analyzer(blurb, lang=lang) if blurb else [],
+        "body": analyzer(body, lang=lang) if body else [],
+        "tags": _identifiers("tag", article.tags),
+        "author": _identifiers("author", article.author),
+    }
+    return lang, fields
+
+
+def _identifiers(prefix: str, values: Sequence[str]) -> list[str]:
+    return [t for t in (identifier_token(prefix, v) for v in values) if t is not None]
+
+
+def _analyse_chunk(articles: Sequence[Article], analyzer_settings: dict[str, Any]):
+    analyzer = Analyzer.from_settings(analyzer_settings)
+    return [analyse_article(a, analyzer) for a in articles]
+
+
+def analyse_articles(
+    articles: Sequence[Article], analyzer: Analyzer, *, n_jobs: int | None = None,
+    progress: Callable[[int], None] | None = None, chunk_size: int = 500,
+) -> list[tuple[str, dict[str, list[str]]]]:
+    """Analyse every article, in order; with ``n_jobs`` other than 1, in parallel
+    through joblib. The result does not depend on ``n_jobs``. ``progress`` is
+    called with the number of articles done after each chunk."""
+    chunks = [articles[i:i + chunk_size] for i in range(0, len(articles), chunk_size)]
+    if n_jobs in (None, 1) or len(chunks) < 2:
+        parts = ([analyse_article(a, analyzer) for a in chunk] for chunk in chunks)
+    else:
+        from joblib import Parallel, delayed
+
+        settings = analyzer.settings()
+        parts = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_analyse_chunk)(chunk, settings) for chunk in chunks)
+    analysed: list[tuple[str, dict[str, list[str]]]] = []
+    for part in parts:
+        analysed.extend(part)
+        if progress is not None:
+            progress(len(part))
+    return analysed
+
+
+def analyse_text(text: str, analyzer: Analyzer, lang: str | None = None) -> list[str]:
+    """Tokens of free text (plain or HTML), its language detected when not given."""
+    plain = html_to_text(text)
+    return analyzer(plain, lang=lang or detect_language(plain[:_LANGUAGE_SAMPLE]))

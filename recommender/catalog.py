@@ -1,0 +1,78 @@
+"""What the index keeps of each article to show it in a list (everything but the body)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .corpus import Article, parse_date
+from .errors import IndexFormatError
+from .results import Related
+
+__all__ = ["Entry"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Display fields of one indexed article, and its resolved language."""
+
+    id: str
+    title: str
+    url: str | None
+    author: tuple[str, ...]
+    date: dt.date | None
+    blurb: str | None
+    tags: tuple[str, ...]
+    lang: str
+
+    @classmethod
+    def from_article(cls, article: Article, lang: str) -> Entry:
+        return cls(article.id, article.title, article.url, article.author, article.date,
+                   article.blurb, article.tags, lang)
+
+    def related(self, score: float) -> Related:
+        """This article as an item of a related list, with ``score``."""
+        return Related(self.id, self.title, self.url, ", ".join(self.author), self.date,
+                       self.blurb, score)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "author": list(self.author),
+            "date": self.date.isoformat() if self.date is not None else None,
+            "blurb": self.blurb,
+            "tags": list(self.tags),
+            "lang": self.lang,
+        }
+
+    @classmethod
+    def from_json(cls, record: Any, where: str) -> Entry:
+        """Rebuild an entry saved by :meth:`to_json`; ``where`` names it in errors."""
+        try:
+            date = record["date"]
+            parsed = parse_date(date) if date is not None else None
+            if date is not None and parsed is None:
+                raise ValueError(f"bad date {date!r}")
+            entry = cls(
+                record["id"], record["title"], record["url"], tuple(record["author"]),
+                parsed, record["blurb"], tuple(record["tags"]), record["lang"],
+            )
+            _check_types(entry)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexFormatError(f"{where}: malformed article entry ({exc})") from None
+        return entry
+
+
+def _check_types(entry: Entry) -> None:
+    if not isinstance(entry.id, str) or not isinstance(entry.title, str):
+        raise TypeError("id and title must be strings")
+    for name in ("url", "blurb"):
+        if not isinstance(getattr(entry, name), str | None):
+            raise TypeError(f"{name} must be a string or null")
+    if not all(isinstance(x, str) for x in entry.author + entry.tags):
+        raise TypeError("author and tags must be lists of strings")
+    if entry.lang not in ("pt", "en"):
+        raise ValueError(f"unknown lang {entry.lang!r}")

@@ -1,0 +1,50 @@
+"""The result type: one entry of a related-articles list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Related", "SCORE_DECIMALS"]
+
+#: Scores are rounded to this many decimals before ranking, so that two scores
+#: shown as equal are ordered by the documented tie-break, not by float noise.
+SCORE_DECIMALS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """An article in a related list, with what a sidebar shows.
+
+    Attributes
+    ----------
+    id, title : str
+    url : str or None
+    author : str
+        The author names joined with ", " ("" when unknown).
+    date : datetime.date or None
+    blurb : str or None
+    score : float
+        Cosine similarity in [0, 1], rounded to ``SCORE_DECIMALS`` decimals.
+    """
+
+    id: str
+    title: str
+    url: str | None
+    author: str
+    date: dt.date | None
+    blurb: str | None
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``date`` as an ISO 8601 string, keys in a fixed order."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "author": self.author,
+            "date": self.date.isoformat() if self.date is not None else None,
+            "blurb": self.blurb,
+            "score": self.score,
+        }

@@ -1,0 +1,114 @@
+"""Index settings: defaults, validation, and their JSON form.
+
+Every setting is checked when an index is made, and every problem is reported
+at once, naming the setting, the value given and what is allowed.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["FIELDS", "DEFAULTS", "validate_settings"]
+
+#: Article fields that feed the index, in the order they are analysed.
+FIELDS = ("title", "blurb", "body", "tags", "author")
+
+DEFAULTS: dict[str, Any] = {
+    "field_weights": {"title": 2.0, "blurb": 1.0, "body": 1.0, "tags": 1.0, "author": 0.5},
+    "stop_words": "pt+en",
+    "stemmer": None,
+    "numbers": "years",
+    "ngram_range": (1, 1),
+    "sublinear_tf": True,
+    "min_df": 1,
+    "max_df": 1.0,
+    "max_features": None,
+    "min_score": 0.0,
+    "n_jobs": None,
+}
+
+
+def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a complete, normalised copy of ``settings`` or raise ConfigError.
+
+    Unknown names are errors; missing names take their defaults; partial
+    ``field_weights`` are merged over the default weights.
+    """
+    problems: list[str] = []
+    unknown = sorted(set(settings) - set(DEFAULTS))
+    if unknown:
+        problems.append(f"unknown setting(s) {', '.join(unknown)}; "
+                        f"known settings are {', '.join(sorted(DEFAULTS))}")
+    out = {name: settings.get(name, default) for name, default in DEFAULTS.items()}
+
+    weights = out["field_weights"]
+    if weights is None:
+        weights = {}
+    if not isinstance(weights, Mapping):
+        problems.append(f"field_weights must be a mapping of field name to weight, got {weights!r}")
+        weights = {}
+    merged = dict(DEFAULTS["field_weights"])
+    for name, weight in weights.items():
+        if name not in FIELDS:
+            problems.append(f"field_weights: unknown field {name!r}; fields are {', '.join(FIELDS)}")
+        elif not _is_real(weight) or not 0.0 <= weight <= 100.0:
+            problems.append(f"field_weights[{name!r}] must be a number from 0 to 100, got {weight!r}")
+        else:
+            merged[name] = float(weight)
+    if not any(merged[name] > 0 for name in ("title", "blurb", "body")):
+        problems.append("field_weights: at least one of title, blurb, body needs a weight above 0")
+    out["field_weights"] = {name: merged[name] for name in FIELDS}
+
+    ngram = out["ngram_range"]
+    if (not isinstance(ngram, list | tuple) or len(ngram) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in ngram)
+            or not 1 <= ngram[0] <= ngram[1] <= 2):
+        problems.append(f"ngram_range must be (1, 1), (1, 2) or (2, 2), got {ngram!r}")
+    else:
+        out["ngram_range"] = (ngram[0], ngram[1])
+
+    if not isinstance(out["sublinear_tf"], bool):
+        problems.append(f"sublinear_tf must be true or false, got {out['sublinear_tf']!r}")
+    for name in ("min_df", "max_df"):
+        problems.extend(_check_df(name, out[name]))
+    max_features = out["max_features"]
+    if max_features is not None and (not _is_int(max_features) or max_features < 1):
+        problems.append(f"max_features must be a positive whole number or null, got {max_features!r}")
+    min_score = out["min_score"]
+    if not _is_real(min_score) or not 0.0 <= min_score <= 1.0:
+        problems.append(f"min_score must be a number from 0 to 1, got {min_score!r}")
+    else:
+        out["min_score"] = float(min_score)
+    n_jobs = out["n_jobs"]
+    if n_jobs is not None and (not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1):
+        problems.append(f"n_jobs must be a positive whole number, -1 (all cores) or null, got {n_jobs!r}")
+    if problems:
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
+    return out
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_df(name: str, value: Any) -> list[str]:
+    if _is_int(value) and value >= 1:
+        return []
+    if _is_real(value) and not _is_int(value) and 0.0 < value <= 1.0:
+        return []
+    return [f"{name} must be a whole number of articles (>= 1) or a proportion in (0, 1], "
+            f"got {value!r}"]
+
+
+def settings_to_json(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-ready copy (tuples become lists)."""
+    return {name: list(value) if isinstance(value, tuple) else value
+            for name, value in settings.items()}

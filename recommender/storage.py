@@ -1,0 +1,282 @@
+"""Saving and loading an index: a folder of JSON and ``.npy`` files, never pickle.
+
+Layout (format version 1)::
+
+    manifest.json        format, version, library versions, settings, counts,
+                         and the size and sha256 of every other file
+    articles.json        display fields of each article, in row order
+    vocabulary.json      indexed terms, in column order
+    idf.npy              float64, one per term
+    matrix.data.npy      float32  } the L2-normalised tf-idf rows as CSR arrays
+    matrix.indices.npy   int32    }
+    matrix.indptr.npy    int64    }
+
+A save writes a new folder beside the target and swaps it in with a rename,
+so readers and a failed build never see a half-written index.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._version import __version__
+from .catalog import Entry
+from .errors import ConfigError, IndexFormatError
+from .settings import settings_to_json, validate_settings
+
+__all__ = ["save_index", "load_index", "FORMAT", "FORMAT_VERSION", "read_manifest"]
+
+FORMAT = "recommender-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_ARRAYS = {
+    "idf.npy": np.dtype("<f8"),
+    "matrix.data.npy": np.dtype("<f4"),
+    "matrix.indices.npy": np.dtype("<i4"),
+    "matrix.indptr.npy": np.dtype("<i8"),
+}
+_JSON_FILES = ("articles.json", "vocabulary.json")
+FILES = (*_JSON_FILES, *_ARRAYS)
+_MAX_MANIFEST_BYTES = 1 << 24
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _npy_bytes(array: np.ndarray, dtype: np.dtype) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0], "recommender": __version__}
+    for name in ("numpy", "scipy", "scikit-learn"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
+    """Write a fitted index to ``directory``, atomically replacing any index there."""
+    target = Path(directory)
+    _check_replaceable(target)
+    matrix = index.matrix_
+    payload = {
+        "articles.json": _json_bytes([e.to_json() for e in index.entries_]),
+        "vocabulary.json": _json_bytes(index.vocabulary_),
+        "idf.npy": _npy_bytes(index.idf_, _ARRAYS["idf.npy"]),
+        "matrix.data.npy": _npy_bytes(matrix.data, _ARRAYS["matrix.data.npy"]),
+        "matrix.indices.npy": _npy_bytes(matrix.indices, _ARRAYS["matrix.indices.npy"]),
+        "matrix.indptr.npy": _npy_bytes(matrix.indptr, _ARRAYS["matrix.indptr.npy"]),
+    }
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "versions": _library_versions(),
+        "settings": settings_to_json(index.get_settings()),
+        "counts": {"articles": matrix.shape[0], "terms": matrix.shape[1],
+                   "nonzeros": int(matrix.nnz)},
+        "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                  for name, data in sorted(payload.items())},
+    }
+    payload[MANIFEST] = json.dumps(manifest, ensure_ascii=False, sort_keys=True,
+                                   indent=2).encode() + b"\n"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        for name, data in payload.items():  # manifest last: it vouches for the rest
+            _write_synced(staging / name, data)
+        _fsync_directory(staging)
+        _swap_in(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_replaceable(target: Path) -> None:
+    if target.exists() and not target.is_dir():
+        raise IndexFormatError(f"{target}: exists and is not a directory; choose another --out")
+    if target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file():
+        raise IndexFormatError(f"{target}: refusing to replace a non-empty directory that is "
+                               "not a recommender index; choose an empty or new directory")
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def _fsync_directory(path: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put ``staging`` at ``target``; afterwards ``staging`` holds the old index, if any."""
+    if not target.exists():
+        try:
+            os.rename(staging, target)
+            _fsync_directory(target.parent)
+            return
+        except OSError:
+            if not target.exists():
+                raise
+    if _exchange(staging, target):
+        _fsync_directory(target.parent)
+        return
+    # No atomic exchange on this platform: two renames, with a brief window without target.
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.rmdir(old)
+    os.rename(target, old)
+    os.rename(staging, target)
+    os.rename(old, staging)
+    _fsync_directory(target.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """The checked manifest of the index in ``directory``."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise IndexFormatError(f"{folder}: no index here (not a directory)")
+    path = folder / MANIFEST
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(_MAX_MANIFEST_BYTES + 1)
+    except FileNotFoundError:
+        raise IndexFormatError(f"{path}: missing; is {folder} an index written by "
+                               "'recommender build'?") from None
+    if len(raw) > _MAX_MANIFEST_BYTES:
+        raise IndexFormatError(f"{path}: too large to be a manifest")
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexFormatError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexFormatError(f"{path}: not a recommender index manifest")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexFormatError(f"{path}: index format version {version!r} is not supported; "
+                               f"this recommender {__version__} reads version {FORMAT_VERSION}. "
+                               "Rebuild the index with 'recommender build'.")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or set(files) != set(FILES):
+        raise IndexFormatError(f"{path}: the file list must be exactly {', '.join(FILES)}")
+    for name, info in files.items():
+        if (not isinstance(info, dict) or not isinstance(info.get("bytes"), int)
+                or not isinstance(info.get("sha256"), str)):
+            raise IndexFormatError(f"{path}: entry for {name} needs 'bytes' and 'sha256'")
+    return manifest
+
+
+def _read_verified(folder: Path, name: str, info: dict[str, Any]) -> bytes:
+    path = folder / name
+    try:
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size != info["bytes"]:
+                raise IndexFormatError(f"{path}: {size} bytes, the manifest says {info['bytes']} "
+                                       "(truncated or replaced)")
+            data = stream.read()
+    except FileNotFoundError:
+        raise IndexFormatError(f"{path}: missing") from None
+    if hashlib.sha256(data).hexdigest() != info["sha256"]:
+        raise IndexFormatError(f"{path}: checksum mismatch (the file is damaged or was modified)")
+    return data
+
+
+def _parse_array(path: Path, data: bytes, dtype: np.dtype) -> np.ndarray:
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise IndexFormatError(f"{path}: not a valid .npy array ({exc})") from None
+    if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
+        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array, got "
+                               f"{getattr(array, 'dtype', type(array))} {getattr(array, 'shape', '')}")
+    return array
+
+
+def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
+    """Read and verify the index in ``directory`` into a fitted ``cls`` instance."""
+    folder = Path(directory)
+    manifest = read_manifest(folder)
+    raw = {name: _read_verified(folder, name, info) for name, info in manifest["files"].items()}
+    try:
+        records = json.loads(raw["articles.json"].decode("utf-8"))
+        vocabulary = json.loads(raw["vocabulary.json"].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexFormatError(f"{folder}: malformed JSON in the index ({exc})") from None
+    arrays = {name: _parse_array(folder / name, raw[name], dtype) for name, dtype in _ARRAYS.items()}
+    if not isinstance(records, list):
+        raise IndexFormatError(f"{folder / 'articles.json'}: expected a list of articles")
+    if not isinstance(vocabulary, list) or not all(isinstance(t, str) for t in vocabulary):
+        raise IndexFormatError(f"{folder / 'vocabulary.json'}: expected a list of strings")
+    entries = [Entry.from_json(r, f"{folder / 'articles.json'}: item {i}")
+               for i, r in enumerate(records)]
+    matrix = _check_matrix(folder, arrays, len(entries), len(vocabulary))
+    if len({e.id for e in entries}) != len(entries):
+        raise IndexFormatError(f"{folder / 'articles.json'}: article ids are not unique")
+    if len(set(vocabulary)) != len(vocabulary):
+        raise IndexFormatError(f"{folder / 'vocabulary.json'}: terms are not unique")
+    try:
+        settings = validate_settings(manifest.get("settings") or {})
+    except ConfigError as exc:
+        raise IndexFormatError(f"{folder / MANIFEST}: {exc}") from None
+    index = cls(**settings)
+    index._set_state(entries=entries, vocabulary=vocabulary, idf=arrays["idf.npy"],
+                     matrix=matrix)
+    return index
+
+
+def _check_matrix(folder: Path, arrays: dict[str, np.ndarray], rows: int, columns: int):
+    data, indices, indptr = (arrays[f"matrix.{part}.npy"] for part in ("data", "indices", "indptr"))
+    idf = arrays["idf.npy"]
+    problems = []
+    if idf.shape != (columns,) or not np.all(np.isfinite(idf)):
+        problems.append(f"idf.npy: expected {columns} finite values")
+    if indptr.shape != (rows + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+        problems.append(f"matrix.indptr.npy: expected {rows + 1} non-decreasing offsets from 0")
+    elif indptr[-1] != data.size or data.size != indices.size:
+        problems.append("matrix arrays disagree on the number of non-zeros")
+    if indices.size and (indices.min() < 0 or indices.max() >= columns):
+        problems.append(f"matrix.indices.npy: column out of range 0..{columns - 1}")
+    if not np.all(np.isfinite(data)) or (data.size and (data.min() < -1 or data.max() > 1)):
+        problems.append("matrix.data.npy: values must be finite and within [-1, 1]")
+    if problems:
+        raise IndexFormatError(f"{folder}: inconsistent index: " + "; ".join(problems))
+    return sp.csr_matrix((data, indices, indptr), shape=(rows, columns))

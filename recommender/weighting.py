@@ -1,0 +1,73 @@
+"""TF-IDF weighting shared by indexing and querying, so both sides of a dot
+product are built by the same arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["count_matrix", "weighted_tf", "tfidf_rows"]
+
+
+def count_matrix(token_lists: Sequence[Sequence[str]], vocabulary: Mapping[str, int]) -> sp.csr_matrix:
+    """Term counts, one row per token list; tokens outside ``vocabulary`` are ignored."""
+    indptr = np.zeros(len(token_lists) + 1, dtype=np.int64)
+    columns: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    lookup = vocabulary.get
+    for row, tokens in enumerate(token_lists):
+        ids = [c for c in map(lookup, tokens) if c is not None]
+        if ids:
+            unique, freq = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+            columns.append(unique)
+            counts.append(freq)
+            indptr[row + 1] = indptr[row] + unique.size
+        else:
+            indptr[row + 1] = indptr[row]
+    indices = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+    data = np.concatenate(counts).astype(np.float64) if counts else np.zeros(0)
+    shape = (len(token_lists), len(vocabulary))
+    return sp.csr_matrix((data, indices.astype(np.int32), indptr), shape=shape)
+
+
+def weighted_tf(
+    field_counts: Mapping[str, sp.csr_matrix], weights: Mapping[str, float], *, sublinear: bool
+) -> sp.csr_matrix:
+    """Sum of per-field term frequencies times the field weights.
+
+    With ``sublinear``, each field's counts become ``1 + log(count)`` before
+    weighting, so a long body cannot drown a short title by repetition alone.
+    """
+    total = None
+    for name in sorted(field_counts):
+        weight = weights.get(name, 0.0)
+        if weight <= 0.0:
+            continue
+        counts = field_counts[name].astype(np.float64)
+        if sublinear:
+            counts = counts.copy()
+            np.log(counts.data, out=counts.data)
+            counts.data += 1.0
+        term = counts * weight
+        total = term if total is None else total + term
+    if total is None:
+        any_counts = next(iter(field_counts.values()))
+        total = sp.csr_matrix(any_counts.shape, dtype=np.float64)
+    return sp.csr_matrix(total)
+
+
+def tfidf_rows(tf: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Multiply by IDF and L2-normalise each row (a zero row stays zero); float32 CSR."""
+    weighted = sp.csr_matrix(tf, dtype=np.float64, copy=True)
+    weighted.sum_duplicates()
+    weighted.sort_indices()
+    weighted.data *= idf[weighted.indices]
+    squares = weighted.multiply(weighted).sum(axis=1).A1
+    norms = np.sqrt(squares)
+    norms[norms == 0.0] = 1.0
+    row_of = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
+    weighted.data /= norms[row_of]
+    weighted.eliminate_zeros()
+    return weighted.astype(np.float32)

@@ -1,0 +1,161 @@
+import io
+import json
+import hashlib
+
+import numpy as np
+import pytest
+
+from recommender import IndexFormatError, RelatedIndex
+from recommender import storage
+from recommender.storage import FILES, FORMAT_VERSION
+
+from .conftest import FIXTURES
+
+
+@pytest.fixture()
+def saved(fixture_index, tmp_path):
+    folder = tmp_path / "index"
+    fixture_index.save(folder)
+    return folder
+
+
+def _rewrite(folder, name, data):
+    """Replace a file and make the manifest vouch for it, as an attacker could."""
+    (folder / name).write_bytes(data)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_loaded_index_answers_exactly_as_the_fitted_one(fixture_index, saved):
+    loaded = RelatedIndex.load(saved)
+    assert loaded.related_all(k=10) == fixture_index.related_all(k=10)
+    for text in ("reforma agrária e latifúndio", "NATO and the war in Ukraine"):
+        assert loaded.similar(text) == fixture_index.similar(text)
+    assert loaded.get_settings() == fixture_index.get_settings()
+    assert loaded.entries_ == fixture_index.entries_
+
+
+def test_save_writes_only_json_and_npy_and_is_byte_identical(fixture_articles, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    RelatedIndex().fit(fixture_articles).save(first)
+    RelatedIndex().fit(fixture_articles).save(second)
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted([*FILES, "manifest.json"])
+    assert all(n.endswith((".json", ".npy")) for n in names)
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_manifest_holds_version_settings_versions_and_checksums(saved):
+    manifest = json.loads((saved / "manifest.json").read_text())
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert {"numpy", "scipy", "scikit-learn", "python", "recommender"} <= set(manifest["versions"])
+    assert manifest["settings"]["field_weights"]["title"] == 2.0
+    for name in FILES:
+        data = (saved / name).read_bytes()
+        assert manifest["files"][name]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_flipped_byte_is_detected_naming_the_file(saved, name):
+    path = saved / name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexFormatError, match=f"{name}: checksum mismatch"):
+        RelatedIndex.load(saved)
+
+
+def test_a_truncated_file_is_detected(saved):
+    path = saved / "matrix.data.npy"
+    path.write_bytes(path.read_bytes()[:-8])
+    with pytest.raises(IndexFormatError, match="matrix.data.npy: .* bytes, the manifest says"):
+        RelatedIndex.load(saved)
+
+
+def test_a_missing_file_is_detected(saved):
+    (saved / "idf.npy").unlink()
+    with pytest.raises(IndexFormatError, match="idf.npy: missing"):
+        RelatedIndex.load(saved)
+
+
+def test_an_unknown_format_version_is_refused(saved):
+    manifest = json.loads((saved / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (saved / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexFormatError, match="version 99 is not supported"):
+        RelatedIndex.load(saved)
+
+
+def test_not_an_index_is_a_clear_error(tmp_path):
+    with pytest.raises(IndexFormatError, match="not a directory"):
+        RelatedIndex.load(tmp_path / "nothing")
+    with pytest.raises(IndexFormatError, match="manifest.json: missing"):
+        RelatedIndex.load(tmp_path)
+
+
+def test_object_arrays_are_refused_even_with_a_matching_manifest(saved):
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    _rewrite(saved, "idf.npy", buffer.getvalue())
+    with pytest.raises(IndexFormatError, match="idf.npy: not a valid .npy array"):
+        RelatedIndex.load(saved)
+
+
+def test_manifest_cannot_name_files_outside_the_index(saved):
+    manifest = json.loads((saved / "manifest.json").read_text())
+    manifest["files"]["../secret.npy"] = manifest["files"].pop("idf.npy")
+    (saved / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexFormatError, match="file list must be exactly"):
+        RelatedIndex.load(saved)
+
+
+def test_inconsistent_arrays_are_refused(saved):
+    indices = np.load(saved / "matrix.indices.npy")
+    indices[0] = 10**9
+    buffer = io.BytesIO()
+    np.save(buffer, indices)
+    _rewrite(saved, "matrix.indices.npy", buffer.getvalue())
+    with pytest.raises(IndexFormatError, match="column out of range"):
+        RelatedIndex.load(saved)
+
+
+def test_a_failed_save_leaves_the_previous_index_intact(fixture_index, saved, monkeypatch):
+    before = {p.name: p.read_bytes() for p in saved.iterdir()}
+    calls = []
+
+    def failing_write(path, data):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        (path).write_bytes(data)
+
+    monkeypatch.setattr(storage, "_write_synced", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        fixture_index.save(saved)
+    assert {p.name: p.read_bytes() for p in saved.iterdir()} == before
+    assert [p.name for p in saved.parent.iterdir()] == ["index"]  # no staging left behind
+
+
+def test_saving_over_an_index_replaces_it(fixture_articles, saved):
+    small = RelatedIndex().fit(fixture_articles[:5])
+    small.save(saved)
+    assert len(RelatedIndex.load(saved)) == 5
+    assert [p.name for p in saved.parent.iterdir()] == ["index"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_an_index(fixture_index, tmp_path):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(IndexFormatError, match="refusing to replace"):
+        fixture_index.save(folder)
+    assert (folder / "notes.txt").read_text() == "keep me"
+
+
+def test_committed_fixture_index_keeps_loading_and_matches_a_fresh_fit(fixture_articles):
+    committed = RelatedIndex.load(FIXTURES / "index")
+    fresh = RelatedIndex.from_settings(committed.get_settings()).fit(fixture_articles)
+    assert committed.ids_ == fresh.ids_
+    assert committed.related_all(k=5) == fresh.related_all(k=5)
