@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure the library and write one JSON per run."""
