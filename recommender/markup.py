@@ -30,21 +30,21 @@ class _TextExtractor(HTMLParser):
         self._skip_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self._skip_depth and tag not in _INLINE:
+            self.parts.append("\n")
         if tag in _SKIPPED:
             self._skip_depth += 1
-        elif not self._skip_depth and tag not in _INLINE:
-            self.parts.append("\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # "<script/>" opens nothing here (the parser does not switch to raw
         # text for it), so only the separator matters.
-        if not self._skip_depth and tag not in _INLINE and tag not in _SKIPPED:
+        if not self._skip_depth and tag not in _INLINE:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED:
-            self._skip_depth = max(0, self._skip_depth - 1)
-        elif not self._skip_depth and tag not in _INLINE:
+        if tag in _SKIPPED and self._skip_depth:
+            self._skip_depth -= 1
+        if not self._skip_depth and tag not in _INLINE:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
@@ -71,9 +71,12 @@ def html_to_text(text: str) -> str:
     ``template`` elements and of comments are dropped; entities are unescaped
     (``&nbsp;`` becomes a plain space). Every element except inline phrasing
     elements (``a``, ``b``, ``em``, ``span`` ...) becomes a line break, so words
-    in neighbouring paragraphs, list items or table cells never run together.
+    in neighbouring paragraphs, list items or table cells never run together;
+    a comment, as in a browser, becomes nothing.
     Malformed markup never raises: unclosed tags are tolerated and a ``<`` that
-    does not start a tag (``a < b``) is kept as text.
+    does not start a tag (``a < b``) is kept as text. As in a browser, an
+    unclosed ``script`` (or ``style``, ``noscript``, ``template``) hides the
+    rest of the text.
 
     Parameters
     ----------

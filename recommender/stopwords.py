@@ -10,10 +10,11 @@ Sources
 Portuguese
     The Snowball project's Portuguese stop-word list
     (https://snowballstem.org/algorithms/portuguese/stop.txt, BSD-3-Clause,
-    copyright Martin Porter and Richard Boulton), plus additions by the
-    ``recommender`` authors (MIT): every preposition + article/demonstrative
-    contraction, the clitic pronouns, ``é``, and a few closed-class words
-    (determiners, conjunctions, prepositions) that the Snowball list leaves out.
+    copyright Martin Porter, Richard Boulton and the Snowball contributors),
+    plus additions by the ``recommender`` authors (MIT): every preposition +
+    article/demonstrative contraction, the clitic pronouns, ``é``, and a few
+    closed-class words (determiners, conjunctions, prepositions) that the
+    Snowball list leaves out.
 English
     The Snowball project's English stop-word list
     (https://snowballstem.org/algorithms/english/stop.txt, BSD-3-Clause),

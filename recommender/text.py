@@ -5,13 +5,15 @@ spelling variants (accents, case, Unicode forms) meet in one term.
 
 How a text is analysed
 ----------------------
-1. The text is split at ASCII whitespace into chunks (fast, in C).
+1. The text is cut into chunks at characters that always separate words
+   (whitespace, most ASCII punctuation, curly double quotes), with bytes
+   methods that run in C.
 2. Each distinct chunk is analysed once and memoised: NFKC, lower case, the
    word regex, then the hyphen, apostrophe and number rules, stop words,
-   minimum length and the optional stemmer. ASCII whitespace always separates
-   words, so analysing chunk by chunk gives exactly what analysing the whole
-   text would, while the per-word Python work is paid once per distinct
-   chunk instead of once per occurrence.
+   minimum length and the optional stemmer. Since chunks end only where words
+   end, this gives exactly what analysing the whole text would, while the
+   per-word Python work is paid once per distinct chunk instead of once per
+   occurrence.
 
 Tokens hold only letters and digits (plus ``.`` and ``,`` in numbers kept with
 ``numbers="all"``, and one space between the words of an n-gram); they never
@@ -54,6 +56,21 @@ _LATIN_EXTRAS_TABLE = str.maketrans(_LATIN_EXTRAS)
 _OTHER_SCRIPTS_RE = re.compile("[^\x00-\u036f\u2000-\u206f]")
 
 
+def _strip_accents(text: str) -> str:
+    """Case-folded NFKC text without its accents: the general path."""
+    text = _COMMON_MARKS.sub("", unicodedata.normalize("NFD", text))
+    if _LATIN_EXTRAS_RE.search(text):
+        text = text.translate(_LATIN_EXTRAS_TABLE)
+    if _OTHER_SCRIPTS_RE.search(text):
+        # Combining marks of other scripts (Greek, Cyrillic, Hebrew ...): look
+        # at each distinct character once, then recompose (Hangul needs NFC).
+        marks = {ord(char): None for char in set(text) if unicodedata.combining(char)}
+        if marks:
+            text = text.translate(marks)
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
 def fold(text: str) -> str:
     """Return `text` normalised for comparison: NFKC, case-folded, accents removed.
 
@@ -83,25 +100,15 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    # NFD plus one regex pass measured three times faster than a str.translate
-    # table over Latin-1/Latin Extended letters, which CPython applies one
-    # dictionary lookup per character.
-    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
-    text = _COMMON_MARKS.sub("", text)
-    if _LATIN_EXTRAS_RE.search(text):
-        text = text.translate(_LATIN_EXTRAS_TABLE)
-    if _OTHER_SCRIPTS_RE.search(text):
-        text = _fold_other_scripts(text)
-    return text
-
-
-def _fold_other_scripts(text: str) -> str:
-    # Combining marks outside U+0300-U+036F (Greek, Cyrillic, Hebrew ...): look
-    # at each distinct character once, then recompose (Hangul needs NFC).
-    marks = {ord(char): None for char in set(text) if unicodedata.combining(char)}
-    if marks:
-        text = text.translate(marks)
-    return unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # The usual case, a Latin word or text whose every character decomposes
+    # into an ASCII letter plus marks: dropping all non-ASCII after NFD keeps
+    # exactly one character per character. (A str.translate table measured
+    # slower, even for single words: CPython looks up each character.)
+    plain = unicodedata.normalize("NFD", text).encode("ascii", "ignore")
+    if len(plain) == len(text):
+        return plain.decode("ascii")
+    return _strip_accents(text)
 
 
 # ---------------------------------------------------------------------------
@@ -120,10 +127,12 @@ _TOKEN_RE = re.compile(
 # characters that may sit inside a word (soft hyphen, joiners, BOM) removed.
 _CLEANUP = str.maketrans(
     {
-        "\u2019": "'", "\u2018": "'", "`": "'", "\u02bc": "'", "\u2010": "-",
+        "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-",
         "\xad": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
     }
 )  # fmt: skip
+
+_CLEANUP_RE = re.compile("[" + "".join(map(chr, _CLEANUP)) + "\u0300-\u036f]")
 
 _CLITICS = frozenset(
     "me te se lhe lhes o a os as lo la los las no na nos nas vos "
@@ -212,49 +221,80 @@ def _words(chunk: bytes) -> list[str]:
         return [core.decode()]
     text = core.decode("utf-8", "surrogatepass")
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).lower().translate(_CLEANUP)
-        # Marks NFKC could not compose, and the dot lower-casing "İ" leaves,
-        # would split words; fold() drops them anyway.
-        text = _COMMON_MARKS.sub("", text)
+        text = unicodedata.normalize("NFKC", text).lower()
+        if _CLEANUP_RE.search(text):
+            # Marks NFKC could not compose, and the dot lower-casing "İ" leaves,
+            # would split words; fold() drops them anyway.
+            text = _COMMON_MARKS.sub("", text.translate(_CLEANUP))
+        if text.isalpha():  # one word: política
+            return [text]
     words = _TOKEN_RE.findall(text)
     if "-" in text or "'" in text:
         words = [split for word in words for split in _split_word(word)]
     return words
 
 
+# Characters that always separate words, turned into spaces before the split
+# so that fewer distinct chunks reach the per-chunk analysis: ASCII
+# punctuation except the joiners - ' . , ...
+_SEPARATOR_BYTES = b'!"#$%&()*+/:;<=>?@[\\]^_`{|}~\t\n\r\x0b\x0c'
+_ASCII_SEPARATORS = bytes.maketrans(_SEPARATOR_BYTES, b" " * len(_SEPARATOR_BYTES))
+# ... the double quotes Portuguese text uses everywhere (other non-ASCII
+# separators cost a replace pass each for fewer distinct chunks than they save) ...
+_UTF8_SEPARATORS = ("\u201c".encode(), "\u201d".encode())
+
+
 def _chunks(text: str) -> list[bytes]:
     # bytes.split() is several times faster than a regex over str. Lower-casing
-    # here (ASCII only) just makes more chunks share a cache entry.
-    return text.encode("utf-8", "surrogatepass").lower().split()
+    # (ASCII only) just makes more chunks share a cache entry.
+    data = text.encode("utf-8", "surrogatepass").lower().translate(_ASCII_SEPARATORS)
+    if not text.isascii():
+        for separator in _UTF8_SEPARATORS:
+            data = data.replace(separator, b" ")
+    # ... and a full stop or comma before a space, which can end no number.
+    return data.replace(b". ", b" ").replace(b", ", b" ").split()
 
 
 # Distinct chunks remembered per cache; a corpus of tens of thousands of essays
-# has fewer. A full cache is kept as is (never evicted, so concurrent callers
-# stay safe) and later chunks are analysed per call.
+# has fewer. A full cache keeps what it has (nothing is evicted, so concurrent
+# callers stay safe) and analyses later chunks on every call.
 _CACHE_SIZE = 1 << 18
 
 
-def _expand(
-    chunks: list[bytes], cache: dict[bytes, str], analyse: Callable[[bytes], str]
-) -> list[str]:
-    """Tokens of `chunks`, each chunk analysed once into space-joined tokens."""
-    try:
-        return " ".join(map(cache.__getitem__, chunks)).split()
-    except KeyError:
-        pass
-    missing = set(chunks).difference(cache)
-    new = {chunk: analyse(chunk) for chunk in missing}
-    if len(cache) + len(new) <= _CACHE_SIZE:
-        cache.update(new)
-        return " ".join(map(cache.__getitem__, chunks)).split()
-    return " ".join([new[c] if c in new else cache[c] for c in chunks]).split()
+class _ChunkCache(dict):
+    """Chunk -> its tokens joined by spaces ("" for none), analysed on first use."""
 
+    def __init__(self, analyse: Callable[[bytes], str]) -> None:
+        super().__init__()
+        self._analyse = analyse
+        self._full = False
+        # Chunks that give more than one token (pós-guerra): texts without any
+        # skip the join-and-split in tokens().
+        self._multiple: set[bytes] = set()
 
-_TOKENIZE_CACHE: dict[bytes, str] = {}
+    def __missing__(self, chunk: bytes) -> str:
+        tokens = self._analyse(chunk)
+        if len(self) < _CACHE_SIZE:
+            self[chunk] = tokens
+            if " " in tokens:
+                self._multiple.add(chunk)
+        else:
+            self._full = True
+        return tokens
+
+    def tokens(self, chunks: list[bytes]) -> list[str]:
+        # Lookups run in C; only unseen chunks reach __missing__.
+        tokens = list(filter(None, map(self.__getitem__, chunks)))
+        if self._full or not self._multiple.isdisjoint(chunks):
+            return " ".join(tokens).split()
+        return tokens
 
 
 def _fold_chunk(chunk: bytes) -> str:
     return " ".join(map(fold, _words(chunk)))
+
+
+_TOKENIZE_CACHE = _ChunkCache(_fold_chunk)
 
 
 def tokenize(text: str) -> list[str]:
@@ -294,7 +334,9 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("Vendê-la-ia? Não: o pós-guerra de 1945 custou R$ 1.000,50.")
     ['venderia', 'nao', 'o', 'pos', 'guerra', 'de', '1945', 'custou', 'r', '1.000,50']
     """
-    return _expand(_chunks(text), _TOKENIZE_CACHE, _fold_chunk)
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    return _TOKENIZE_CACHE.tokens(_chunks(text))
 
 
 # ---------------------------------------------------------------------------
@@ -506,7 +548,7 @@ class Analyzer:
             self._stop = _NAMED_STOP_WORDS[self._stop_words]
         else:
             self._stop = frozenset(self._stop_words)
-        self._caches: dict[str | None, dict[bytes, str]] = {}
+        self._caches: dict[str | None, _ChunkCache] = {}
         self._stemmers: dict[str, Any] = {}
 
     stop_words = property(lambda self: self._stop_words, doc="Stop-word setting (read-only).")
@@ -539,18 +581,27 @@ class Analyzer:
         key = None if self._stemmer is None else (lang or detect_language(text))
         cache = self._caches.get(key)
         if cache is None:
-            cache = self._caches.setdefault(key, {})
-        tokens = _expand(_chunks(text), cache, partial(self._analyse_chunk, lang=key))
+            cache = self._caches.setdefault(
+                key, _ChunkCache(partial(self._analyse_chunk, lang=key))
+            )
+        tokens = cache.tokens(_chunks(text))
         low, high = self._ngram_range
         if high == 1:
             return tokens
-        grams = tokens if low == 1 else []
+        grams = list(tokens) if low == 1 else []
         for n in range(max(low, 2), high + 1):
-            grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)))))
+            # The shifted copies are shorter: zip stops at the last full n-gram.
+            grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False)))
         return grams
 
     def _analyse_chunk(self, chunk: bytes, lang: str | None) -> str:
         stem = None if lang is None else self._stemmer_for(lang).stemWord
+        core = chunk.strip(_EDGE_PUNCTUATION)
+        if core.isalpha():  # one lower-case ASCII word, already folded: the common case
+            token = core.decode()
+            if len(token) < self._min_length or token in self._stop:
+                return ""
+            return token if stem is None else fold(stem(token))
         kept = []
         for word in _words(chunk):
             token = fold(word)
