@@ -25,16 +25,18 @@ class Entry:
     blurb: str | None
     tags: tuple[str, ...]
     lang: str
+    translation_of: str | None = None
+    pins: tuple[str, ...] = ()
 
     @classmethod
     def from_article(cls, article: Article, lang: str) -> Entry:
         return cls(article.id, article.title, article.url, article.author, article.date,
-                   article.blurb, article.tags, lang)
+                   article.blurb, article.tags, lang, article.translation_of, article.related)
 
-    def related(self, score: float) -> Related:
+    def related(self, score: float, *, pinned: bool = False, explanation=None) -> Related:
         """This article as an item of a related list, with ``score``."""
         return Related(self.id, self.title, self.url, ", ".join(self.author), self.date,
-                       self.blurb, score)
+                       self.blurb, score, pinned, explanation)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,8 @@ class Entry:
             "blurb": self.blurb,
             "tags": list(self.tags),
             "lang": self.lang,
+            "translation_of": self.translation_of,
+            "pins": list(self.pins),
         }
 
     @classmethod
@@ -59,6 +63,7 @@ class Entry:
             entry = cls(
                 record["id"], record["title"], record["url"], tuple(record["author"]),
                 parsed, record["blurb"], tuple(record["tags"]), record["lang"],
+                record["translation_of"], tuple(record["pins"]),
             )
             _check_types(entry)
         except (KeyError, TypeError, ValueError) as exc:
@@ -69,10 +74,10 @@ class Entry:
 def _check_types(entry: Entry) -> None:
     if not isinstance(entry.id, str) or not isinstance(entry.title, str):
         raise TypeError("id and title must be strings")
-    for name in ("url", "blurb"):
+    for name in ("url", "blurb", "translation_of"):
         if not isinstance(getattr(entry, name), str | None):
             raise TypeError(f"{name} must be a string or null")
-    if not all(isinstance(x, str) for x in entry.author + entry.tags):
-        raise TypeError("author and tags must be lists of strings")
+    if not all(isinstance(x, str) for x in entry.author + entry.tags + entry.pins):
+        raise TypeError("author, tags and pins must be lists of strings")
     if entry.lang not in ("pt", "en"):
         raise ValueError(f"unknown lang {entry.lang!r}")

@@ -24,7 +24,7 @@ LANGUAGES = ("pt", "en")
 #: Problems listed in one error; the rest are counted.
 MAX_REPORTED_PROBLEMS = 100
 
-_TEXT_FIELDS = ("title", "body", "url", "blurb")
+_TEXT_FIELDS = ("title", "body", "url", "blurb", "translation_of")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,11 @@ class Article:
         Stored as a tuple.
     lang : {"pt", "en"}, optional
         Detected from the text when absent.
+    translation_of : str, optional
+        Id of the article this one translates; translations are never listed
+        as related to each other, and are offered separately.
+    related : sequence of str
+        Editor's pins: these article ids head the related list, in this order.
 
     Raises
     ------
@@ -72,6 +77,8 @@ class Article:
     blurb: str | None = None
     tags: tuple[str, ...] = field(default=())
     lang: str | None = None
+    translation_of: str | None = None
+    related: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         values, problems = _coerce(
@@ -122,6 +129,7 @@ def _coerce(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str
 
     out["author"] = _string_tuple(values.get("author"), "author", problems, allow_str=True)
     out["tags"] = _string_tuple(values.get("tags"), "tags", problems, allow_str=False)
+    out["related"] = _string_tuple(values.get("related"), "related", problems, allow_str=False)
 
     date = values.get("date")
     if date is None or isinstance(date, dt.date):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,9 +14,13 @@ from .analysis import analyse_articles, analyse_text, make_analyzer
 from .catalog import Entry
 from .corpus import Article
 from .errors import ConfigError, CorpusError, NotFittedError, UnknownArticleError
-from .ranking import tiebreak_ranks, top_k
-from .results import Related
+from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
+from .groups import author_keys, translation_groups
+from .ranking import tiebreak_ranks, timestamps_in_days
+from .results import SCORE_DECIMALS, Related
+from .selection import Diversity, select
 from .settings import DEFAULTS, FIELDS, validate_settings
+from .text import fold
 from .weighting import count_matrix, tfidf_rows, weighted_tf
 
 __all__ = ["RelatedIndex"]
@@ -32,9 +36,10 @@ def _identity(tokens):
 class RelatedIndex:
     """A TF-IDF index of articles that lists the ones related to each.
 
-    Settings are stored by the constructor and checked at once; :meth:`fit`
-    learns the model. Text fields are weighted, tf-idf weighted and each row is
-    L2-normalised, so a dot product of two rows is their cosine similarity.
+    Settings are stored by the constructor and checked at once (every problem
+    reported together); :meth:`fit` learns the model. Fields are weighted,
+    tf-idf weighted and each row L2-normalised, so a dot product of two rows is
+    their cosine similarity.
 
     Parameters
     ----------
@@ -59,8 +64,28 @@ class RelatedIndex:
     max_features : int, optional
         Keep only this many most frequent terms.
     min_score : float, default 0.0
-        Results must score at least this much (a relevance floor). A zero score
-        is never listed.
+        Relevance floor: results must score at least this much; a zero score is
+        never listed. Lists come out shorter rather than padded with junk.
+    max_per_author : int or None, default 2
+        At most this many articles by the same author(s) in one list.
+    mmr_lambda : float, default 1.0
+        Below 1, maximal marginal relevance picks a more varied list.
+    duplicate_threshold : float or None, default 0.8
+        Articles at least this similar to the query, or to an article already
+        listed, are near-duplicates and never listed. None turns it off.
+    detect_translations : bool, default True
+        Besides ``translation_of`` links, treat articles in different languages
+        with the same authors, date and url slug as translations.
+        Translations are never listed as related; see :meth:`translations`.
+    half_life_days : float or None, default None
+        Soft time decay: a candidate older than the query by this many days has
+        its score halved.
+    max_age_days : float or None, default None
+        Date window: skip candidates older than the query by more than this.
+    only_older : bool, default False
+        List only articles published before the query article (stable lists).
+    exclude_ids, exclude_tags : sequence of str, default ()
+        Articles never listed, by id or by tag (tags compared accent-folded).
     n_jobs : int, optional
         Processes for text analysis (-1 for all cores). Results do not depend on it.
 
@@ -78,7 +103,9 @@ class RelatedIndex:
     --------
     >>> from recommender import RelatedIndex, load_articles
     >>> index = RelatedIndex().fit(load_articles("fixtures/articles.jsonl"))
-    >>> [r.id for r in index.related("vladimir-putin-in-north-korea", k=3)]  # doctest: +SKIP
+    >>> items = index.related("vladimir-putin-in-north-korea", k=3)
+    >>> len(items), items[0].score >= items[-1].score
+    (3, True)
     """
 
     def __init__(
@@ -94,6 +121,15 @@ class RelatedIndex:
         max_df: int | float = DEFAULTS["max_df"],
         max_features: int | None = DEFAULTS["max_features"],
         min_score: float = DEFAULTS["min_score"],
+        max_per_author: int | None = DEFAULTS["max_per_author"],
+        mmr_lambda: float = DEFAULTS["mmr_lambda"],
+        duplicate_threshold: float | None = DEFAULTS["duplicate_threshold"],
+        detect_translations: bool = DEFAULTS["detect_translations"],
+        half_life_days: float | None = DEFAULTS["half_life_days"],
+        max_age_days: float | None = DEFAULTS["max_age_days"],
+        only_older: bool = DEFAULTS["only_older"],
+        exclude_ids: Sequence[str] = DEFAULTS["exclude_ids"],
+        exclude_tags: Sequence[str] = DEFAULTS["exclude_tags"],
         n_jobs: int | None = DEFAULTS["n_jobs"],
     ):
         given = {name: value for name, value in locals().items() if name in DEFAULTS}
@@ -106,8 +142,7 @@ class RelatedIndex:
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> RelatedIndex:
         """An unfitted index from a settings mapping; unknown names raise ConfigError."""
-        validate_settings(settings)
-        return cls(**settings)
+        return cls(**validate_settings(settings))
 
     def get_settings(self) -> dict[str, Any]:
         """All settings, complete and normalised (a copy)."""
@@ -122,7 +157,9 @@ class RelatedIndex:
         Parameters
         ----------
         articles : sequence of Article
-            Ids must be unique.
+            Ids must be unique; pins (``related``) must name articles of the
+            corpus. A ``translation_of`` naming an article outside the corpus is
+            ignored (the original may not be published here).
         progress : callable, optional
             Called with a count of articles each time a chunk has been analysed.
 
@@ -133,24 +170,29 @@ class RelatedIndex:
         Raises
         ------
         CorpusError
-            When ``articles`` is empty, holds something other than Articles,
-            or repeats an id.
+            Empty corpus, non-Articles, repeated ids, or links to unknown ids —
+            every problem listed.
         """
         articles = list(articles)
         _check_corpus(articles)
         analysed = analyse_articles(articles, self._analyzer, n_jobs=self._settings["n_jobs"],
                                     progress=progress)
         weights = self._settings["field_weights"]
+        sublinear = self._settings["sublinear_tf"]
         used = [name for name in FIELDS if weights[name] > 0]
         vocabulary, idf = self._learn_vocabulary([[t for n in used for t in f[n]]
                                                   for _, f in analysed])
         counts = {name: count_matrix([f[name] for _, f in analysed], vocabulary) for name in used}
-        tf = weighted_tf(counts, weights, sublinear=self._settings["sublinear_tf"])
+        matrix, norms = tfidf_rows(weighted_tf(counts, weights, sublinear=sublinear), idf,
+                                   return_norms=True)
+        empty = sp.csr_matrix((len(articles), len(vocabulary)), dtype=np.float32)
+        field_tf = {name: weighted_tf({name: counts[name]}, weights, sublinear=sublinear)
+                    .astype(np.float32) if name in counts else empty
+                    for name in EXPLAINED_FIELDS}
         self._set_state(
             entries=[Entry.from_article(a, lang) for a, (lang, _) in zip(articles, analysed)],
             vocabulary=sorted(vocabulary, key=vocabulary.__getitem__),
-            idf=idf,
-            matrix=tfidf_rows(tf, idf),
+            idf=idf, matrix=matrix, norms=norms, field_tf=field_tf,
         )
         return self
 
@@ -158,10 +200,10 @@ class RelatedIndex:
         from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
         s = self._settings
-        vectorizer = CountVectorizer(analyzer=_identity, min_df=s["min_df"], max_df=s["max_df"],
-                                     max_features=s["max_features"], dtype=np.float64)
         if not any(token_lists):
             return {}, np.zeros(0)
+        vectorizer = CountVectorizer(analyzer=_identity, min_df=s["min_df"], max_df=s["max_df"],
+                                     max_features=s["max_features"], dtype=np.float64)
         try:
             presence = vectorizer.fit_transform(token_lists)
         except ValueError as exc:  # scikit-learn's words for "the df limits removed every term"
@@ -172,34 +214,56 @@ class RelatedIndex:
         return vocabulary, np.asarray(idf, dtype=np.float64)
 
     def _set_state(self, *, entries: list[Entry], vocabulary: list[str], idf: np.ndarray,
-                   matrix: sp.csr_matrix) -> None:
-        """Install learned state (from fit or from a saved index)."""
+                   matrix: sp.csr_matrix, norms: np.ndarray,
+                   field_tf: dict[str, sp.csr_matrix]) -> None:
+        """Install learned state (from fit or from a saved index) and derive the rest."""
+        s = self._settings
         self.entries_ = entries
         self.ids_ = [e.id for e in entries]
         self.vocabulary_ = vocabulary
         self.idf_ = idf
         self.matrix_ = matrix
+        self.norms_ = norms
+        self.field_tf_ = field_tf
         self._position = {ident: i for i, ident in enumerate(self.ids_)}
         self._term_column = {term: i for i, term in enumerate(vocabulary)}
-        self._ranks = tiebreak_ranks(self.ids_, [e.date for e in entries])
+        dates = [e.date for e in entries]
+        self._ranks = tiebreak_ranks(self.ids_, dates)
+        self._days = timestamps_in_days(dates)
+        self._authors = author_keys(entries)
+        self._groups = translation_groups(entries, detect=s["detect_translations"])
+        self._pins = [np.array([self._position[p] for p in e.pins], dtype=np.int64)
+                      for e in entries]
+        self._tags = [{fold(t) for t in e.tags} for e in entries]
+        self._allowed = self._exclusions(s["exclude_ids"], s["exclude_tags"])
         self._transposed = None
         self._fitted = True
 
     # -- queries -----------------------------------------------------------------------------
 
-    def related(self, article_id: str, k: int = 10) -> list[Related]:
+    def related(self, article_id: str, k: int = 10, *, explain: bool = False,
+                exclude_ids: Iterable[str] = (), exclude_tags: Iterable[str] = (),
+                max_age_days: float | None = None,
+                only_older: bool | None = None) -> list[Related]:
         """Articles related to an indexed article, best first.
 
         The article itself is never listed, even when another article is an
-        exact copy of it. Order: score descending, then date descending (undated
-        last), then id ascending.
+        exact copy of it; nor are its near-duplicates and translations. Pinned
+        articles come first, in the editor's order; the rest follow in the order
+        score descending, date descending (undated last), id ascending.
 
         Parameters
         ----------
         article_id : str
         k : int, default 10
-            At most this many results; fewer when fewer articles share any term
-            or score above ``min_score``.
+            At most this many results; fewer when fewer articles are related
+            above the floor.
+        explain : bool, default False
+            Attach an :class:`~recommender.explain.Explanation` to each result.
+        exclude_ids, exclude_tags : iterable of str
+            Also skip these, on top of the index settings.
+        max_age_days, only_older : optional
+            Override the index settings for this query.
 
         Returns
         -------
@@ -213,9 +277,14 @@ class RelatedIndex:
         self._check_fitted()
         row = self._row_of(article_id)
         _check_k(k)
-        return self._rank(self._scores(self.matrix_[row])[0], k, exclude=row)
+        query = self.matrix_[row]
+        return self._answer(query, self._scores(query)[0], k, row=row, explain=explain,
+                            exclude_ids=exclude_ids, exclude_tags=exclude_tags,
+                            max_age_days=max_age_days, only_older=only_older)
 
-    def similar(self, text: str, k: int = 10, *, lang: str | None = None) -> list[Related]:
+    def similar(self, text: str, k: int = 10, *, lang: str | None = None, explain: bool = False,
+                exclude_ids: Iterable[str] = (), exclude_tags: Iterable[str] = (),
+                max_age_days: float | None = None) -> list[Related]:
         """Articles most similar to free text (plain or HTML), best first.
 
         Parameters
@@ -224,6 +293,8 @@ class RelatedIndex:
             Portuguese or English; the language is detected when ``lang`` is None.
         k : int, default 10
         lang : {"pt", "en"}, optional
+        explain, exclude_ids, exclude_tags, max_age_days
+            As for :meth:`related`; ages count back from the newest article.
 
         Returns
         -------
@@ -235,17 +306,25 @@ class RelatedIndex:
             raise TypeError(f"text must be a string, got {type(text).__name__}")
         if lang not in (None, "pt", "en"):
             raise ConfigError(f"lang must be 'pt', 'en' or None, got {lang!r}")
+        query = self.vectorize(text, lang=lang)
+        return self._answer(query, self._scores(query)[0], k, explain=explain,
+                            exclude_ids=exclude_ids, exclude_tags=exclude_tags,
+                            max_age_days=max_age_days)
+
+    def vectorize(self, text: str, *, lang: str | None = None) -> sp.csr_matrix:
+        """The L2-normalised tf-idf row of free text, weighted as a body."""
+        self._check_fitted()
         tokens = analyse_text(text, self._analyzer, lang)
         counts = count_matrix([tokens], self._term_column)
-        query = tfidf_rows(weighted_tf({"body": counts}, {"body": 1.0},
-                                       sublinear=self._settings["sublinear_tf"]), self.idf_)
-        return self._rank(self._scores(query)[0], k)
+        return tfidf_rows(weighted_tf({"body": counts}, {"body": 1.0},
+                                      sublinear=self._settings["sublinear_tf"]), self.idf_)
 
     def related_all(self, k: int = 10) -> dict[str, list[Related]]:
         """The related list of every article, as :meth:`related` gives it.
 
         Scores are computed a block of rows at a time, so memory stays bounded
-        (about 16 MB of scores at once) whatever the corpus size.
+        (about 16 MB of scores at once) whatever the corpus size; never an
+        n × n matrix.
 
         Returns
         -------
@@ -261,23 +340,103 @@ class RelatedIndex:
         n = len(self.ids_)
         block = max(1, _BLOCK_CELLS // max(n, 1))
         for start in range(0, n, block):
-            scores = self._scores(self.matrix_[start:start + block])
+            rows = self.matrix_[start:start + block]
+            scores = self._scores(rows)
             for offset in range(scores.shape[0]):
                 row = start + offset
-                yield self.ids_[row], self._rank(scores[offset], k, exclude=row)
+                yield self.ids_[row], self._answer(rows[offset], scores[offset], k, row=row)
+
+    def translations(self, article_id: str) -> list[Related]:
+        """The other language versions of an article ("also in English"), by id.
+
+        Scores are the cosine similarities to the article (low across languages).
+        """
+        self._check_fitted()
+        row = self._row_of(article_id)
+        members = np.flatnonzero(self._groups == self._groups[row])
+        members = members[members != row]
+        scores = self._scores(self.matrix_[row])[0]
+        return [self.entries_[i].related(_rounded(scores[i]))
+                for i in sorted(members.tolist(), key=lambda i: self.ids_[i])]
+
+    def explain(self, article_id: str, other_id: str) -> Explanation:
+        """Why ``other_id`` is (or is not) related to ``article_id``: shared terms and
+        each field's contribution to their cosine."""
+        self._check_fitted()
+        row, other = self._row_of(article_id), self._row_of(other_id)
+        return self._explain(self.matrix_[row], other)
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _answer(self, query: sp.csr_matrix, raw: np.ndarray, k: int, *, row: int | None = None,
+                explain: bool = False, exclude_ids: Iterable[str] = (),
+                exclude_tags: Iterable[str] = (), max_age_days: float | None = None,
+                only_older: bool | None = None) -> list[Related]:
+        s = self._settings
+        raw = raw.astype(np.float64)
+        allowed = self._allowed & self._exclusions(exclude_ids, exclude_tags)
+        max_age = s["max_age_days"] if max_age_days is None else max_age_days
+        older = s["only_older"] if only_older is None else only_older
+        if row is not None:
+            allowed &= self._groups != self._groups[row]  # itself and its translations
+            if s["duplicate_threshold"] is not None:
+                allowed &= np.round(raw, SCORE_DECIMALS) < s["duplicate_threshold"]
+            reference = self._days[row]
+        else:
+            reference = np.nanmax(self._days) if np.isfinite(self._days).any() else np.nan
+        age = reference - self._days  # NaN where either date is unknown
+        with np.errstate(invalid="ignore"):
+            if max_age is not None:
+                allowed &= ~(age > max_age)
+            if older and row is not None and np.isfinite(reference):
+                allowed &= age > 0
+            shown = raw
+            if s["half_life_days"] is not None:
+                decay = np.where(age > 0, np.exp2(-age / s["half_life_days"]), 1.0)
+                shown = raw * np.nan_to_num(decay, nan=1.0)
+        pins = self._pins[row] if row is not None else np.zeros(0, dtype=np.int64)
+        pins = pins[:k]
+        allowed[pins] = False
+        diversity = Diversity(s["max_per_author"], s["mmr_lambda"],
+                              s["duplicate_threshold"] if s["duplicate_threshold"] is not None
+                              else 1.01)
+        rows, values = select(shown, k - pins.size, self._ranks, allowed=allowed,
+                              min_score=s["min_score"], diversity=diversity,
+                              authors=self._authors, groups=self._groups,
+                              similarity=self._pairwise)
+        results = [self.entries_[i].related(_rounded(shown[i]), pinned=True,
+                                            explanation=self._explain(query, i) if explain else None)
+                   for i in pins.tolist()]
+        results += [self.entries_[i].related(float(v),
+                                             explanation=self._explain(query, i) if explain else None)
+                    for i, v in zip(rows.tolist(), values.tolist())]
+        return results
+
+    def _exclusions(self, ids: Iterable[str], tags: Iterable[str]) -> np.ndarray:
+        allowed = np.ones(len(self.ids_), dtype=bool)
+        if isinstance(ids, str) or isinstance(tags, str):
+            raise ConfigError("exclude_ids and exclude_tags take lists of strings, not a string")
+        for ident in ids:
+            if ident in self._position:
+                allowed[self._position[ident]] = False
+        folded = {fold(t) for t in tags}
+        if folded:
+            allowed &= np.array([not (own & folded) for own in self._tags], dtype=bool)
+        return allowed
+
+    def _explain(self, query: sp.csr_matrix, row: int) -> Explanation:
+        return explain_pair(query, row, self.matrix_, self.idf_, self.norms_, self.field_tf_,
+                            self.vocabulary_)
+
+    def _pairwise(self, rows: np.ndarray) -> np.ndarray:
+        block = self.matrix_[rows]
+        return (block @ block.T).toarray()
+
     def _scores(self, rows: sp.csr_matrix) -> np.ndarray:
-        """Dense cosine scores of ``rows`` against every article (float32)."""
+        """Dense cosine scores of ``rows`` against every article (float32), 2-d."""
         if self._transposed is None:
             self._transposed = sp.csr_matrix(self.matrix_.T)
         return (rows @ self._transposed).toarray()
-
-    def _rank(self, scores: np.ndarray, k: int, exclude: int | None = None) -> list[Related]:
-        rows, values = top_k(scores, k, self._ranks, exclude=exclude,
-                             min_score=self._settings["min_score"])
-        return [self.entries_[i].related(float(v)) for i, v in zip(rows.tolist(), values)]
 
     def _row_of(self, article_id: str) -> int:
         try:
@@ -329,6 +488,10 @@ class RelatedIndex:
         return load_index(cls, directory)
 
 
+def _rounded(value: float) -> float:
+    return round(min(max(float(value), 0.0), 1.0), SCORE_DECIMALS)
+
+
 def _check_k(k: Any) -> None:
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise ConfigError(f"k must be a positive whole number, got {k!r}")
@@ -347,5 +510,13 @@ def _check_corpus(articles: list[Any]) -> None:
                             f"(first used by item {seen[article.id]})")
         else:
             seen[article.id] = position
+    for article in articles:
+        if not isinstance(article, Article):
+            continue
+        for pin in article.related:
+            if pin not in seen:
+                problems.append(f"article {article.id!r}: related: pins unknown article id {pin!r}")
+            elif pin == article.id:
+                problems.append(f"article {article.id!r}: related: an article cannot pin itself")
     if problems:
         raise CorpusError(problems)

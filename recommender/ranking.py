@@ -10,7 +10,7 @@ import numpy as np
 
 from .results import SCORE_DECIMALS
 
-__all__ = ["tiebreak_ranks", "top_k"]
+__all__ = ["tiebreak_ranks", "timestamps_in_days", "top_k"]
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -85,3 +85,9 @@ def top_k(
         candidates, values = candidates[selected], values[selected]
     order = np.lexsort((ranks[candidates], -values))[:k]
     return candidates[order], values[order]
+
+
+def timestamps_in_days(dates: Sequence[dt.date | None]) -> np.ndarray:
+    """Days since 1970-01-01 (UTC) per article, NaN where undated."""
+    return np.array([_timestamp(d) / 86400.0 if d is not None else np.nan for d in dates],
+                    dtype=np.float64)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .explain import Explanation
 
 __all__ = ["Related", "SCORE_DECIMALS"]
 
@@ -26,7 +29,12 @@ class Related:
     date : datetime.date or None
     blurb : str or None
     score : float
-        Cosine similarity in [0, 1], rounded to ``SCORE_DECIMALS`` decimals.
+        Cosine similarity in [0, 1] (times the time decay, when set), rounded to
+        ``SCORE_DECIMALS`` decimals.
+    pinned : bool
+        Placed by an editor's pin rather than by score.
+    explanation : Explanation or None
+        Present when asked for (``explain=True``).
     """
 
     id: str
@@ -36,10 +44,15 @@ class Related:
     date: dt.date | None
     blurb: str | None
     score: float
+    pinned: bool = False
+    explanation: Explanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: ``date`` as an ISO 8601 string, keys in a fixed order."""
-        return {
+        """JSON-ready form: ``date`` as an ISO 8601 string, keys in a fixed order.
+
+        ``pinned`` and ``explanation`` appear only when set.
+        """
+        record = {
             "id": self.id,
             "title": self.title,
             "url": self.url,
@@ -48,3 +61,8 @@ class Related:
             "blurb": self.blurb,
             "score": self.score,
         }
+        if self.pinned:
+            record["pinned"] = True
+        if self.explanation is not None:
+            record["explanation"] = self.explanation.to_dict()
+        return record

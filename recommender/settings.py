@@ -28,6 +28,15 @@ DEFAULTS: dict[str, Any] = {
     "max_df": 1.0,
     "max_features": None,
     "min_score": 0.0,
+    "max_per_author": 2,
+    "mmr_lambda": 1.0,
+    "duplicate_threshold": 0.8,
+    "detect_translations": True,
+    "half_life_days": None,
+    "max_age_days": None,
+    "only_older": False,
+    "exclude_ids": (),
+    "exclude_tags": (),
     "n_jobs": None,
 }
 
@@ -83,6 +92,7 @@ def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         problems.append(f"min_score must be a number from 0 to 1, got {min_score!r}")
     else:
         out["min_score"] = float(min_score)
+    problems.extend(_check_controls(out))
     n_jobs = out["n_jobs"]
     if n_jobs is not None and (not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1):
         problems.append(f"n_jobs must be a positive whole number, -1 (all cores) or null, got {n_jobs!r}")
@@ -106,6 +116,40 @@ def _check_df(name: str, value: Any) -> list[str]:
         return []
     return [f"{name} must be a whole number of articles (>= 1) or a proportion in (0, 1], "
             f"got {value!r}"]
+
+
+def _check_controls(out: dict[str, Any]) -> list[str]:
+    """Editor controls: floors, diversity, time, exclusions. Normalises ``out`` in place."""
+    problems = []
+    cap = out["max_per_author"]
+    if cap is not None and (not _is_int(cap) or cap < 1):
+        problems.append(f"max_per_author must be a whole number >= 1 or null (no cap), got {cap!r}")
+    for name, low_open in (("mmr_lambda", True), ("duplicate_threshold", True)):
+        value = out[name]
+        if name == "duplicate_threshold" and value is None:
+            continue
+        if not _is_real(value) or not 0.0 < value <= 1.0:
+            problems.append(f"{name} must be a number in (0, 1]"
+                            f"{' or null (off)' if name == 'duplicate_threshold' else ''}, got {value!r}")
+        else:
+            out[name] = float(value)
+    for name in ("half_life_days", "max_age_days"):
+        value = out[name]
+        if value is not None and (not _is_real(value) or value <= 0 or value == float("inf")):
+            problems.append(f"{name} must be a positive number of days or null (off), got {value!r}")
+        elif value is not None:
+            out[name] = float(value)
+    for name in ("only_older", "detect_translations"):
+        if not isinstance(out[name], bool):
+            problems.append(f"{name} must be true or false, got {out[name]!r}")
+    for name in ("exclude_ids", "exclude_tags"):
+        value = out[name]
+        if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset) \
+                or not all(isinstance(x, str) for x in value):
+            problems.append(f"{name} must be a list of strings, got {value!r}")
+        else:
+            out[name] = tuple(sorted(set(value)))
+    return problems
 
 
 def settings_to_json(settings: Mapping[str, Any]) -> dict[str, Any]:

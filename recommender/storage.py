@@ -7,9 +7,12 @@ Layout (format version 1)::
     articles.json        display fields of each article, in row order
     vocabulary.json      indexed terms, in column order
     idf.npy              float64, one per term
+    norms.npy            float64, each row's norm before L2 normalisation
     matrix.data.npy      float32  } the L2-normalised tf-idf rows as CSR arrays
     matrix.indices.npy   int32    }
     matrix.indptr.npy    int64    }
+    fields.NAME.*.npy    the same three arrays for the weighted term frequencies of
+                         the title, blurb, tags and author fields (for explanations)
 
 A save writes a new folder beside the target and swaps it in with a rename,
 so readers and a failed build never see a half-written index.
@@ -35,6 +38,7 @@ import scipy.sparse as sp
 from ._version import __version__
 from .catalog import Entry
 from .errors import ConfigError, IndexFormatError
+from .explain import EXPLAINED_FIELDS
 from .settings import settings_to_json, validate_settings
 
 __all__ = ["save_index", "load_index", "FORMAT", "FORMAT_VERSION", "read_manifest"]
@@ -42,11 +46,12 @@ __all__ = ["save_index", "load_index", "FORMAT", "FORMAT_VERSION", "read_manifes
 FORMAT = "recommender-index"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+_CSR_PARTS = {"data": np.dtype("<f4"), "indices": np.dtype("<i4"), "indptr": np.dtype("<i8")}
+_MATRICES = ("matrix", *(f"fields.{name}" for name in EXPLAINED_FIELDS))
 _ARRAYS = {
     "idf.npy": np.dtype("<f8"),
-    "matrix.data.npy": np.dtype("<f4"),
-    "matrix.indices.npy": np.dtype("<i4"),
-    "matrix.indptr.npy": np.dtype("<i8"),
+    "norms.npy": np.dtype("<f8"),
+    **{f"{m}.{part}.npy": dtype for m in _MATRICES for part, dtype in _CSR_PARTS.items()},
 }
 _JSON_FILES = ("articles.json", "vocabulary.json")
 FILES = (*_JSON_FILES, *_ARRAYS)
@@ -78,14 +83,19 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
     target = Path(directory)
     _check_replaceable(target)
     matrix = index.matrix_
+    matrices = {"matrix": matrix,
+                **{f"fields.{name}": index.field_tf_[name] for name in EXPLAINED_FIELDS}}
     payload = {
         "articles.json": _json_bytes([e.to_json() for e in index.entries_]),
         "vocabulary.json": _json_bytes(index.vocabulary_),
         "idf.npy": _npy_bytes(index.idf_, _ARRAYS["idf.npy"]),
-        "matrix.data.npy": _npy_bytes(matrix.data, _ARRAYS["matrix.data.npy"]),
-        "matrix.indices.npy": _npy_bytes(matrix.indices, _ARRAYS["matrix.indices.npy"]),
-        "matrix.indptr.npy": _npy_bytes(matrix.indptr, _ARRAYS["matrix.indptr.npy"]),
+        "norms.npy": _npy_bytes(index.norms_, _ARRAYS["norms.npy"]),
     }
+    for name, csr in matrices.items():
+        csr = sp.csr_matrix(csr)
+        csr.sort_indices()
+        for part, dtype in _CSR_PARTS.items():
+            payload[f"{name}.{part}.npy"] = _npy_bytes(getattr(csr, part), dtype)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -248,7 +258,14 @@ def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
         raise IndexFormatError(f"{folder / 'vocabulary.json'}: expected a list of strings")
     entries = [Entry.from_json(r, f"{folder / 'articles.json'}: item {i}")
                for i, r in enumerate(records)]
-    matrix = _check_matrix(folder, arrays, len(entries), len(vocabulary))
+    if arrays["idf.npy"].shape != (len(vocabulary),) or not np.all(np.isfinite(arrays["idf.npy"])):
+        raise IndexFormatError(f"{folder / 'idf.npy'}: expected {len(vocabulary)} finite values")
+    if arrays["norms.npy"].shape != (len(entries),) or not np.all(np.isfinite(arrays["norms.npy"])):
+        raise IndexFormatError(f"{folder / 'norms.npy'}: expected {len(entries)} finite values")
+    matrix = _check_matrix(folder, "matrix", arrays, len(entries), len(vocabulary), unit=True)
+    field_tf = {name: _check_matrix(folder, f"fields.{name}", arrays, len(entries),
+                                    len(vocabulary), unit=False)
+                for name in EXPLAINED_FIELDS}
     if len({e.id for e in entries}) != len(entries):
         raise IndexFormatError(f"{folder / 'articles.json'}: article ids are not unique")
     if len(set(vocabulary)) != len(vocabulary):
@@ -259,24 +276,24 @@ def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
         raise IndexFormatError(f"{folder / MANIFEST}: {exc}") from None
     index = cls(**settings)
     index._set_state(entries=entries, vocabulary=vocabulary, idf=arrays["idf.npy"],
-                     matrix=matrix)
+                     matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf)
     return index
 
 
-def _check_matrix(folder: Path, arrays: dict[str, np.ndarray], rows: int, columns: int):
-    data, indices, indptr = (arrays[f"matrix.{part}.npy"] for part in ("data", "indices", "indptr"))
-    idf = arrays["idf.npy"]
+def _check_matrix(folder: Path, name: str, arrays: dict[str, np.ndarray], rows: int,
+                  columns: int, *, unit: bool) -> sp.csr_matrix:
+    data, indices, indptr = (arrays[f"{name}.{part}.npy"] for part in _CSR_PARTS)
     problems = []
-    if idf.shape != (columns,) or not np.all(np.isfinite(idf)):
-        problems.append(f"idf.npy: expected {columns} finite values")
     if indptr.shape != (rows + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
-        problems.append(f"matrix.indptr.npy: expected {rows + 1} non-decreasing offsets from 0")
+        problems.append(f"{name}.indptr.npy: expected {rows + 1} non-decreasing offsets from 0")
     elif indptr[-1] != data.size or data.size != indices.size:
-        problems.append("matrix arrays disagree on the number of non-zeros")
+        problems.append(f"{name}: data, indices and indptr disagree on the number of non-zeros")
     if indices.size and (indices.min() < 0 or indices.max() >= columns):
-        problems.append(f"matrix.indices.npy: column out of range 0..{columns - 1}")
-    if not np.all(np.isfinite(data)) or (data.size and (data.min() < -1 or data.max() > 1)):
-        problems.append("matrix.data.npy: values must be finite and within [-1, 1]")
+        problems.append(f"{name}.indices.npy: column out of range 0..{columns - 1}")
+    if not np.all(np.isfinite(data)) or (data.size and data.min() < 0):
+        problems.append(f"{name}.data.npy: values must be finite and not negative")
+    elif unit and data.size and data.max() > 1:
+        problems.append(f"{name}.data.npy: values of unit rows must be within [0, 1]")
     if problems:
         raise IndexFormatError(f"{folder}: inconsistent index: " + "; ".join(problems))
     return sp.csr_matrix((data, indices, indptr), shape=(rows, columns))

@@ -58,8 +58,11 @@ def weighted_tf(
     return sp.csr_matrix(total)
 
 
-def tfidf_rows(tf: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Multiply by IDF and L2-normalise each row (a zero row stays zero); float32 CSR."""
+def tfidf_rows(tf: sp.csr_matrix, idf: np.ndarray, *, return_norms: bool = False):
+    """Multiply by IDF and L2-normalise each row (a zero row stays zero); float32 CSR.
+
+    With ``return_norms``, also the rows' norms before normalisation (float64).
+    """
     weighted = sp.csr_matrix(tf, dtype=np.float64, copy=True)
     weighted.sum_duplicates()
     weighted.sort_indices()
@@ -70,4 +73,5 @@ def tfidf_rows(tf: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     row_of = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
     weighted.data /= norms[row_of]
     weighted.eliminate_zeros()
-    return weighted.astype(np.float32)
+    rows = weighted.astype(np.float32)
+    return (rows, np.sqrt(squares)) if return_norms else rows

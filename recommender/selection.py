@@ -1,0 +1,139 @@
+"""Choosing a related list from scores: filters, time decay, floor, and diversity
+(near-duplicates skipped, at most N per author, maximal marginal relevance).
+
+The list is always returned best first by the documented order (score
+descending, date descending, id ascending): diversity decides which articles
+make the list, never the order they are shown in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ranking import top_k
+from .results import SCORE_DECIMALS
+
+__all__ = ["Diversity", "select"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diversity:
+    """How varied a list must be.
+
+    Attributes
+    ----------
+    max_per_author : int or None
+        At most this many articles by the same author (names compared folded).
+    mmr_lambda : float
+        1.0 ranks by relevance alone; lower values trade relevance for novelty
+        by maximal marginal relevance: ``λ·score − (1 − λ)·max similarity to
+        articles already chosen``.
+    duplicate_threshold : float
+        Candidates this similar to an article already chosen are near-duplicates
+        and skipped.
+    """
+
+    max_per_author: int | None = None
+    mmr_lambda: float = 1.0
+    duplicate_threshold: float = 1.01
+
+    @property
+    def active(self) -> bool:
+        return (self.max_per_author is not None or self.mmr_lambda < 1.0
+                or self.duplicate_threshold <= 1.0)
+
+
+def select(
+    scores: np.ndarray,
+    k: int,
+    ranks: np.ndarray,
+    *,
+    allowed: np.ndarray | None = None,
+    min_score: float = 0.0,
+    diversity: Diversity = Diversity(),
+    authors: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    similarity: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best ``k`` allowed candidates under the diversity rules.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n,)
+        Scores shown to the reader (cosine, possibly time-decayed).
+    k : int
+    ranks : ndarray of shape (n,)
+        Tie-break ranks (see :func:`recommender.ranking.tiebreak_ranks`).
+    allowed : ndarray of bool, optional
+        Candidates that passed the filters (the query itself must be False).
+    min_score : float
+        Relevance floor on the shown score.
+    diversity : Diversity
+    authors : ndarray of int, optional
+        Author key per article (-1: unknown, never capped).
+    groups : ndarray of int, optional
+        Translation group per article: at most one member of a group is listed.
+    similarity : callable, optional
+        ``similarity(rows)`` gives the (m, m) cosine matrix of those articles;
+        needed for near-duplicates and MMR.
+
+    Returns
+    -------
+    rows, values : ndarray
+        Best first; values rounded to ``SCORE_DECIMALS``.
+    """
+    masked = np.where(allowed, scores, 0.0) if allowed is not None else scores
+    needs_groups = groups is not None
+    if not diversity.active and not needs_groups:
+        return top_k(masked, k, ranks, min_score=min_score)
+    pool = max(4 * k, k + 50)
+    while True:
+        rows, values = top_k(masked, pool, ranks, min_score=min_score)
+        chosen = _greedy(rows, values, k, diversity, authors, groups, similarity)
+        exhausted = rows.size < pool
+        if len(chosen) >= k or exhausted:
+            break
+        pool *= 4
+    chosen_rows = rows[chosen]
+    order = np.lexsort((ranks[chosen_rows], -values[chosen]))
+    return chosen_rows[order], values[chosen][order]
+
+
+def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int]:
+    """Positions in ``rows`` chosen greedily under the rules."""
+    if rows.size == 0:
+        return []
+    pairwise = None
+    if similarity is not None and (diversity.mmr_lambda < 1.0 or diversity.duplicate_threshold <= 1.0):
+        pairwise = np.round(np.clip(similarity(rows), 0.0, 1.0), SCORE_DECIMALS)
+    lam = diversity.mmr_lambda
+    chosen: list[int] = []
+    per_author: dict[int, int] = {}
+    used_groups: set[int] = set()
+    eligible = np.ones(rows.size, dtype=bool)
+    closest = np.zeros(rows.size)  # highest similarity to anything chosen so far
+    while len(chosen) < k and eligible.any():
+        if lam < 1.0 and pairwise is not None and chosen:
+            gain = np.where(eligible, lam * values - (1.0 - lam) * closest, -np.inf)
+            position = int(np.argmax(gain))  # first of equal gains: the better ranked
+        else:
+            position = int(np.argmax(eligible))
+        eligible[position] = False
+        row = rows[position]
+        if groups is not None and int(groups[row]) in used_groups:
+            continue
+        if pairwise is not None and chosen and closest[position] >= diversity.duplicate_threshold:
+            continue
+        if diversity.max_per_author is not None and authors is not None and authors[row] >= 0:
+            if per_author.get(int(authors[row]), 0) >= diversity.max_per_author:
+                continue
+            per_author[int(authors[row])] = per_author.get(int(authors[row]), 0) + 1
+        if groups is not None:
+            used_groups.add(int(groups[row]))
+        chosen.append(position)
+        if pairwise is not None:
+            np.maximum(closest, pairwise[position], out=closest)
+    return chosen
