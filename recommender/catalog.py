@@ -36,7 +36,7 @@ class Entry:
     def related(self, score: float, *, pinned: bool = False, explanation=None) -> Related:
         """This article as an item of a related list, with ``score``."""
         return Related(self.id, self.title, self.url, ", ".join(self.author), self.date,
-                       self.blurb, score, pinned, explanation)
+                       self.blurb, score, pinned, self.lang, explanation)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -44,6 +44,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _k_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, "
+                                         f"got {text!r}") from None
+    if not values or values[0] < 1:
+        raise argparse.ArgumentTypeError(f"cut-offs must be at least 1, got {text!r}")
+    return values
+
+
 def _score(text: str) -> float:
     try:
         value = float(text)
@@ -62,13 +73,25 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     build = commands.add_parser("build", help="index articles from JSON Lines files",
-                                description="Index articles and save the index to --out.")
+                                description="Index articles and save the index to --out. "
+                                "Settings come from --config (TOML), then from the flags.")
     build.add_argument("inputs", nargs="+", metavar="INPUT", help="JSON Lines file(s), .gz ok")
     build.add_argument("--out", required=True, metavar="DIR", help="index directory to write")
+    build.add_argument("--config", metavar="FILE", help="settings file (TOML)")
     build.add_argument("--stemmer", choices=["none", "snowball"], default=None,
                        help="stem words (snowball needs PyStemmer)")
     build.add_argument("--min-score", type=_score, default=None, metavar="S",
                        help="relevance floor for listed articles, 0 to 1")
+    build.add_argument("--max-per-author", type=_positive_int, default=None, metavar="N",
+                       help="at most N articles by one author per list")
+    build.add_argument("--no-author-cap", action="store_true", help="no per-author cap")
+    build.add_argument("--mmr-lambda", type=_score, default=None, metavar="L",
+                       help="diversity: 1 = relevance only, lower = more varied")
+    build.add_argument("--duplicate-threshold", type=_score, default=None, metavar="S",
+                       help="similarity from which an article counts as a near-duplicate")
+    build.add_argument("--half-life-days", type=float, default=None, metavar="D",
+                       help="soft time decay: halve scores of articles D days older")
+    _add_filter_flags(build, older=True)
     build.add_argument("--n-jobs", type=int, default=None, metavar="N",
                        help="processes for text analysis (-1: all cores)")
     build.set_defaults(run=_cmd_build)
@@ -78,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     related.add_argument("article_id", metavar="ID")
     related.add_argument("-k", type=_positive_int, default=10, help="list length (default 10)")
     related.add_argument("--json", action="store_true", help="print a JSON array")
+    related.add_argument("--explain", action="store_true",
+                         help="show the shared terms and each field's contribution")
+    _add_filter_flags(related, older=True)
     related.set_defaults(run=_cmd_related)
 
     similar = commands.add_parser("similar", help="articles similar to free text")
@@ -87,13 +113,38 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("--lang", choices=["pt", "en"], default=None,
                          help="language of TEXT (detected when absent)")
     similar.add_argument("--json", action="store_true", help="print a JSON array")
+    similar.add_argument("--explain", action="store_true",
+                         help="show the shared terms and each field's contribution")
+    _add_filter_flags(similar, older=False)
     similar.set_defaults(run=_cmd_similar)
+
+    explain = commands.add_parser("explain", help="why one article is related to another")
+    explain.add_argument("index", metavar="DIR")
+    explain.add_argument("article_id", metavar="ID")
+    explain.add_argument("other_id", metavar="OTHER_ID")
+    explain.add_argument("--json", action="store_true", help="print a JSON object")
+    explain.set_defaults(run=_cmd_explain)
 
     export = commands.add_parser("export", help="every article's related list as JSON")
     export.add_argument("index", metavar="DIR")
     export.add_argument("--out", required=True, metavar="FILE", help="JSON file to write, - for stdout")
     export.add_argument("-k", type=_positive_int, default=10, help="list length (default 10)")
     export.set_defaults(run=_cmd_export)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="measure relevance on labelled JSON Lines against baselines",
+        description="Precision@k, recall@k, nDCG@10, MRR and coverage with bootstrap 95%% "
+        "intervals, for our index and the baselines, on the same documents. Records need "
+        "'labels' (two articles are related when they share one).")
+    evaluate.add_argument("inputs", nargs="+", metavar="FILE", help="labelled JSON Lines, .gz ok")
+    evaluate.add_argument("-k", type=_k_list, default=(5, 10), metavar="K,K",
+                          help="cut-offs for precision and recall (default 5,10)")
+    evaluate.add_argument("--config", metavar="FILE", help="settings of our index (TOML)")
+    evaluate.add_argument("--ours-only", action="store_true", help="skip the baselines")
+    evaluate.add_argument("--resamples", type=_positive_int, default=1000, metavar="N",
+                          help="bootstrap resamples (default 1000)")
+    evaluate.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    evaluate.set_defaults(run=_cmd_evaluate)
 
     info = commands.add_parser("info", help="describe an index")
     info.add_argument("index", metavar="DIR")
@@ -102,20 +153,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_filter_flags(parser: argparse.ArgumentParser, *, older: bool) -> None:
+    parser.add_argument("--exclude-id", action="append", default=None, metavar="ID",
+                        dest="exclude_ids", help="never list this article (repeatable)")
+    parser.add_argument("--exclude-tag", action="append", default=None, metavar="TAG",
+                        dest="exclude_tags", help="never list articles with this tag (repeatable)")
+    parser.add_argument("--max-age-days", type=float, default=None, metavar="D",
+                        help="skip articles more than D days older than the query")
+    if older:
+        parser.add_argument("--only-older", action="store_true", default=None,
+                            help="list only articles published before the query article")
+
+
+def _build_settings(args: argparse.Namespace) -> dict:
+    from .config import read_settings_file
+    from .settings import validate_settings
+
+    settings = read_settings_file(args.config) if args.config else {}
+    flags = {
+        "stemmer": None if args.stemmer == "none" else args.stemmer,
+        "min_score": args.min_score, "max_per_author": args.max_per_author,
+        "mmr_lambda": args.mmr_lambda, "duplicate_threshold": args.duplicate_threshold,
+        "half_life_days": args.half_life_days, "max_age_days": args.max_age_days,
+        "only_older": args.only_older, "exclude_ids": args.exclude_ids,
+        "exclude_tags": args.exclude_tags, "n_jobs": args.n_jobs,
+    }
+    settings.update({name: value for name, value in flags.items()
+                     if value is not None and not (name == "stemmer" and args.stemmer is None)})
+    if args.stemmer == "none":
+        settings["stemmer"] = None
+    if args.no_author_cap:
+        settings["max_per_author"] = None
+    return validate_settings(settings)
+
+
 def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .corpus import load_articles
     from .index import RelatedIndex
     from .progress import Progress
 
     started = time.perf_counter()
+    settings = _build_settings(args)  # settings errors before reading any input
     articles = load_articles(args.inputs)
-    settings = {}
-    if args.stemmer is not None:
-        settings["stemmer"] = None if args.stemmer == "none" else args.stemmer
-    if args.min_score is not None:
-        settings["min_score"] = args.min_score
-    if args.n_jobs is not None:
-        settings["n_jobs"] = args.n_jobs
     index = RelatedIndex(**settings)
     bar = Progress(len(articles), "analysing", err)
     try:
@@ -135,14 +214,24 @@ def _load(path: str):
     return RelatedIndex.load(path)
 
 
-def _print_list(items, as_json: bool, out: TextIO) -> None:
+def _print_list(items, as_json: bool, out: TextIO, also=()) -> None:
     from .render import dumps_list, sidebar_text
 
-    out.write(dumps_list(items) if as_json else sidebar_text(items))
+    out.write(dumps_list(items) if as_json else sidebar_text(items, also_in=also))
+
+
+def _query_options(args: argparse.Namespace) -> dict:
+    options = {"explain": args.explain, "exclude_ids": args.exclude_ids or (),
+               "exclude_tags": args.exclude_tags or (), "max_age_days": args.max_age_days}
+    if getattr(args, "only_older", None):
+        options["only_older"] = True
+    return options
 
 
 def _cmd_related(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    _print_list(_load(args.index).related(args.article_id, k=args.k), args.json, out)
+    index = _load(args.index)
+    items = index.related(args.article_id, k=args.k, **_query_options(args))
+    _print_list(items, args.json, out, also=index.translations(args.article_id))
     return EXIT_OK
 
 
@@ -150,7 +239,29 @@ def _cmd_similar(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     if not text.strip():
         raise _UsageError("recommender similar: error: TEXT is empty")
-    _print_list(_load(args.index).similar(text, k=args.k, lang=args.lang), args.json, out)
+    items = _load(args.index).similar(text, k=args.k, lang=args.lang, **_query_options(args))
+    _print_list(items, args.json, out)
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    index = _load(args.index)
+    explanation = index.explain(args.article_id, args.other_id)
+    score = round(sum(value for _, value in explanation.fields), 6)
+    if args.json:
+        document = {"id": args.article_id, "other_id": args.other_id, "cosine": score,
+                    **explanation.to_dict()}
+        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    out.write(f"cosine {score:.6f} between {args.article_id} and {args.other_id}\n")
+    out.write("fields of " + args.other_id + "\n")
+    for name, value in explanation.fields:
+        out.write(f"  {name:<8} {value:.6f}\n")
+    out.write("shared terms\n")
+    for term, value in explanation.terms:
+        out.write(f"  {term:<30} {value:.6f}\n")
+    if not explanation.terms:
+        out.write("  (none)\n")
     return EXIT_OK
 
 
@@ -179,6 +290,28 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .config import read_settings_file
+    from .corpora import read_labelled
+    from .evaluate import BASELINES, run_evaluation, to_markdown
+
+    settings = read_settings_file(args.config) if args.config else {}
+    methods = {} if args.ours_only else dict(BASELINES)
+    methods["ours"] = settings
+    results = []
+    for path in args.inputs:
+        corpus = read_labelled(path)
+        results.append(run_evaluation(corpus, ks=args.k, methods=methods,
+                                      n_resamples=args.resamples,
+                                      progress=lambda line: err.write(line + "\n")))
+    if args.json:
+        out.write(json.dumps(results if len(results) > 1 else results[0], ensure_ascii=False,
+                             indent=2) + "\n")
+    else:
+        out.write(to_markdown(results))
+    return EXIT_OK
 
 
 def _cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -12,6 +12,9 @@ from .results import Related
 __all__ = ["format_date", "sidebar_text", "records", "dumps_list", "dumps_export"]
 
 
+_LANGUAGE_NAMES = {"pt": "Portuguese", "en": "English"}
+
+
 def format_date(value: dt.date | None) -> str:
     """``dd/mm/yyyy`` as the site shows dates; "" when unknown."""
     return value.strftime("%d/%m/%Y") if value is not None else ""
@@ -27,23 +30,28 @@ def byline(item: Related) -> str:
     return blurb
 
 
-def sidebar_text(items: Sequence[Related]) -> str:
+def sidebar_text(items: Sequence[Related], *, also_in: Sequence[Related] = ()) -> str:
     """The related list as the site's sidebar shows it, one numbered entry per article.
 
     Each entry: the title; the author and the date (dd/mm/yyyy); the byline
-    ``By AUTHOR: blurb``; the url. Empty parts are left out.
+    ``By AUTHOR: blurb``; the url; with explanations, a ``why:`` line. Empty
+    parts are left out. ``also_in`` lists the article's translations after it.
     """
-    if not items:
-        return "(no related articles)\n"
+    lines: list[str] = [] if items else ["(no related articles)"]
     width = len(str(len(items)))
-    lines: list[str] = []
     for number, item in enumerate(items, start=1):
         pad = " " * (width + 2)
-        lines.append(f"{number:>{width}}. {item.title or item.id}")
+        pin = " [pinned]" if item.pinned else ""
+        lines.append(f"{number:>{width}}. {item.title or item.id}{pin}")
         meta = " · ".join(part for part in (item.author, format_date(item.date)) if part)
-        for part in (meta, byline(item), item.url or ""):
+        why = f"why: {item.score:.3f} = {item.explanation.describe()}" if item.explanation else ""
+        for part in (meta, byline(item), item.url or "", why):
             if part:
                 lines.append(pad + part)
+    for other in also_in:
+        language = _LANGUAGE_NAMES.get(other.lang or "", "another language")
+        lines.append(f"Also in {language}: {other.title or other.id}"
+                     + (f" <{other.url}>" if other.url else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -33,6 +33,8 @@ class Related:
         ``SCORE_DECIMALS`` decimals.
     pinned : bool
         Placed by an editor's pin rather than by score.
+    lang : {"pt", "en"} or None
+        The article's language (given or detected).
     explanation : Explanation or None
         Present when asked for (``explain=True``).
     """
@@ -45,6 +47,7 @@ class Related:
     blurb: str | None
     score: float
     pinned: bool = False
+    lang: str | None = None
     explanation: Explanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
