@@ -124,13 +124,13 @@ def _check_controls(out: dict[str, Any]) -> list[str]:
     cap = out["max_per_author"]
     if cap is not None and (not _is_int(cap) or cap < 1):
         problems.append(f"max_per_author must be a whole number >= 1 or null (no cap), got {cap!r}")
-    for name, low_open in (("mmr_lambda", True), ("duplicate_threshold", True)):
+    for name in ("mmr_lambda", "duplicate_threshold"):
         value = out[name]
         if name == "duplicate_threshold" and value is None:
             continue
         if not _is_real(value) or not 0.0 < value <= 1.0:
-            problems.append(f"{name} must be a number in (0, 1]"
-                            f"{' or null (off)' if name == 'duplicate_threshold' else ''}, got {value!r}")
+            off = " or null (off)" if name == "duplicate_threshold" else ""
+            problems.append(f"{name} must be a number in (0, 1]{off}, got {value!r}")
         else:
             out[name] = float(value)
     for name in ("half_life_days", "max_age_days"):
