@@ -75,7 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="index articles from JSON Lines files",
                                 description="Index articles and save the index to --out. "
                                 "Settings come from --config (TOML), then from the flags.")
-    build.add_argument("inputs", nargs="+", metavar="INPUT", help="JSON Lines file(s), .gz ok")
+    build.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="JSON Lines (.jsonl, .jsonl.gz), WordPress export (.xml), CSV, "
+                       "or a folder of Markdown files")
+    build.add_argument("--format", choices=["jsonl", "wxr", "csv", "markdown"], default=None,
+                       help="read every INPUT in this format (default: by extension)")
     build.add_argument("--out", required=True, metavar="DIR", help="index directory to write")
     build.add_argument("--config", metavar="FILE", help="settings file (TOML)")
     build.add_argument("--stemmer", choices=["none", "snowball"], default=None,
@@ -194,7 +198,7 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     started = time.perf_counter()
     settings = _build_settings(args)  # settings errors before reading any input
-    articles = load_articles(args.inputs)
+    articles = load_articles(args.inputs, format=args.format)
     index = RelatedIndex(**settings)
     bar = Progress(len(articles), "analysing", err)
     try:
@@ -376,6 +380,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
             return EXIT_OK
         name = f"{exc.filename}: " if exc.filename else ""
         err.write(f"recommender: error: {name}{exc.strerror or exc}\n")
+        return EXIT_DATA
+    except ImportError as exc:  # an optional extra that is not installed
+        err.write(f"recommender: error: {exc}\n")
         return EXIT_DATA
     except KeyboardInterrupt:
         err.write("recommender: interrupted\n")

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import CorpusError
-from .formats import Problem, Record
-from .formats.jsonl import read_jsonl
+from .errors import ConfigError, CorpusError
+from .formats import READERS, Problem, Record, detect_format
 
 __all__ = ["Article", "load_articles", "LANGUAGES", "MAX_REPORTED_PROBLEMS"]
 
@@ -227,25 +226,34 @@ def _capped(problems: list[str]) -> list[str]:
 
 def load_articles(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    format: str | None = None,
 ) -> list[Article]:
-    """Read and validate articles from JSON Lines files.
+    """Read and validate articles from files.
 
     Parameters
     ----------
     paths : path or iterable of paths
-        One file or several; ``.jsonl.gz`` files are decompressed.
+        One input or several: JSON Lines (``.jsonl``, ``.jsonl.gz``), a
+        WordPress export (``.xml``), CSV (``.csv``), or a folder of Markdown
+        files with front matter (Hugo, Jekyll).
+    format : {"jsonl", "wxr", "csv", "markdown"}, optional
+        Read every input in this format instead of detecting it by extension.
 
     Returns
     -------
     list of Article
-        In file order (files in the order given).
+        In input order (inputs in the order given).
 
     Raises
     ------
     CorpusError
         Listing every problem found, each as ``path:line: field: message``:
-        unreadable files, invalid UTF-8, malformed JSON, wrong field types,
-        duplicate ids (naming both lines), empty files.
+        unreadable files, invalid UTF-8, malformed records, wrong field types,
+        duplicate ids (naming both places), inputs without articles.
+    ConfigError
+        An unknown ``format``, or an input whose format cannot be told from
+        its name.
 
     Examples
     --------
@@ -258,20 +266,28 @@ def load_articles(
     paths = [os.fspath(p) for p in paths]
     if not paths:
         raise CorpusError("no input files given")
+    if format is not None and format not in READERS:
+        raise ConfigError(f"unknown input format {format!r}; known formats are "
+                          f"{', '.join(sorted(READERS))}")
     opened: list[Record | Problem] = []
     for path in paths:
         before = len(opened)
         try:
-            opened.extend(read_jsonl(path))
+            reader = READERS[format or detect_format(path)]
+            opened.extend(reader(path))
         except FileNotFoundError:
-            opened.append(Problem(path, None, "file", "no such file"))
+            opened.append(Problem(path, None, "file", "no such file or directory"))
             continue
+        except ValueError as exc:  # detect_format: a name it cannot place
+            raise ConfigError(str(exc)) from None
         except IsADirectoryError:
-            opened.append(Problem(path, None, "file", "is a directory, expected a .jsonl file"))
+            opened.append(Problem(path, None, "file", "is a directory; a folder of Markdown "
+                                  "files needs --format markdown"))
             continue
         except (OSError, EOFError) as exc:
             opened.append(Problem(path, None, "file", f"cannot be read: {exc}"))
             continue
         if len(opened) == before:
-            opened.append(Problem(path, None, "file", "holds no articles (the file is empty)"))
+            opened.append(Problem(path, None, "file", "holds no articles (empty, or nothing "
+                                  "published in it)"))
     return articles_from_records(opened)
