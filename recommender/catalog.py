@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +29,13 @@ class Entry:
     lang: str
     translation_of: str | None = None
     pins: tuple[str, ...] = ()
+    digest: str = ""
 
     @classmethod
     def from_article(cls, article: Article, lang: str) -> Entry:
         return cls(article.id, article.title, article.url, article.author, article.date,
-                   article.blurb, article.tags, lang, article.translation_of, article.related)
+                   article.blurb, article.tags, lang, article.translation_of, article.related,
+                   article_digest(article))
 
     def related(self, score: float, *, pinned: bool = False, explanation=None) -> Related:
         """This article as an item of a related list, with ``score``."""
@@ -50,6 +54,7 @@ class Entry:
             "lang": self.lang,
             "translation_of": self.translation_of,
             "pins": list(self.pins),
+            "digest": self.digest,
         }
 
     @classmethod
@@ -63,7 +68,7 @@ class Entry:
             entry = cls(
                 record["id"], record["title"], record["url"], tuple(record["author"]),
                 parsed, record["blurb"], tuple(record["tags"]), record["lang"],
-                record["translation_of"], tuple(record["pins"]),
+                record["translation_of"], tuple(record["pins"]), record["digest"],
             )
             _check_types(entry)
         except (KeyError, TypeError, ValueError) as exc:
@@ -74,6 +79,8 @@ class Entry:
 def _check_types(entry: Entry) -> None:
     if not isinstance(entry.id, str) or not isinstance(entry.title, str):
         raise TypeError("id and title must be strings")
+    if not isinstance(entry.digest, str):
+        raise TypeError("digest must be a string")
     for name in ("url", "blurb", "translation_of"):
         if not isinstance(getattr(entry, name), str | None):
             raise TypeError(f"{name} must be a string or null")
@@ -81,3 +88,11 @@ def _check_types(entry: Entry) -> None:
         raise TypeError("author, tags and pins must be lists of strings")
     if entry.lang not in ("pt", "en"):
         raise ValueError(f"unknown lang {entry.lang!r}")
+
+
+def article_digest(article: Article) -> str:
+    """sha256 of every field of an article: equal digests mean unchanged content."""
+    fields = {name: getattr(article, name) for name in article.__dataclass_fields__}
+    fields["date"] = article.date.isoformat() if article.date is not None else None
+    canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=list)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

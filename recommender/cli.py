@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--half-life-days", type=float, default=None, metavar="D",
                        help="soft time decay: halve scores of articles D days older")
     _add_filter_flags(build, older=True)
+    build.add_argument("-k", "--list-length", type=_positive_int, default=10, metavar="N",
+                       dest="list_length",
+                       help="length of the related lists computed and kept (default 10)")
     build.add_argument("--n-jobs", type=int, default=None, metavar="N",
                        help="processes for text analysis (-1: all cores)")
     build.set_defaults(run=_cmd_build)
@@ -205,6 +208,7 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         index.fit(articles, progress=bar.advance)
     finally:
         bar.close()
+    index.precompute(args.list_length)
     index.save(args.out)
     seconds = time.perf_counter() - started
     err.write(f"indexed {len(index):,} articles, {len(index.vocabulary_):,} terms "

@@ -237,7 +237,38 @@ class RelatedIndex:
         self._tags = [{fold(t) for t in e.tags} for e in entries]
         self._allowed = self._exclusions(s["exclude_ids"], s["exclude_tags"])
         self._transposed = None
+        self.lists_ = (np.zeros((len(entries), 0), np.int32), np.zeros((len(entries), 0)))
         self._fitted = True
+
+    def precompute(self, k: int = 10) -> RelatedIndex:
+        """Compute every article's list of length ``k`` now and keep it (also in
+        :meth:`save`), so that :meth:`related` and :meth:`related_all` answer
+        by lookup. Answers are identical either way.
+
+        Returns
+        -------
+        self
+        """
+        self._check_fitted()
+        _check_k(k)
+        ids = np.full((len(self.ids_), k), -1, dtype=np.int32)
+        scores = np.zeros((len(self.ids_), k), dtype=np.float64)
+        for row, (_, items) in enumerate(self.iter_related(k, use_stored=False)):
+            ids[row, :len(items)] = [self._position[item.id] for item in items]
+            scores[row, :len(items)] = [item.score for item in items]
+        self.lists_ = (ids, scores)
+        return self
+
+    def _stored(self, row: int, k: int) -> list[Related] | None:
+        """The kept list of ``row`` cut to ``k``, when it equals what computing would give."""
+        ids, scores = self.lists_
+        width = ids.shape[1]
+        if width == 0 or k > width or (k < width and self._settings["mmr_lambda"] < 1.0):
+            return None
+        pinned = min(self._pins[row].size, k)
+        return [self.entries_[i].related(float(v), pinned=position < pinned)
+                for position, (i, v) in enumerate(zip(ids[row, :k].tolist(),
+                                                      scores[row, :k].tolist())) if i >= 0]
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -277,6 +308,11 @@ class RelatedIndex:
         self._check_fitted()
         row = self._row_of(article_id)
         _check_k(k)
+        plain = not (explain or exclude_ids or exclude_tags) and max_age_days is None \
+            and only_older is None
+        stored = self._stored(row, k) if plain else None
+        if stored is not None:
+            return stored
         query = self.matrix_[row]
         return self._answer(query, self._scores(query)[0], k, row=row, explain=explain,
                             exclude_ids=exclude_ids, exclude_tags=exclude_tags,
@@ -333,11 +369,17 @@ class RelatedIndex:
         """
         return dict(self.iter_related(k))
 
-    def iter_related(self, k: int = 10) -> Iterator[tuple[str, list[Related]]]:
-        """Yield ``(id, related list)`` for every article in corpus order, block by block."""
+    def iter_related(self, k: int = 10, *,
+                     use_stored: bool = True) -> Iterator[tuple[str, list[Related]]]:
+        """Yield ``(id, related list)`` for every article in corpus order, block by block
+        (or from the lists kept by :meth:`precompute`)."""
         self._check_fitted()
         _check_k(k)
         n = len(self.ids_)
+        if use_stored and n and self._stored(0, k) is not None:
+            for row, ident in enumerate(self.ids_):
+                yield ident, self._stored(row, k)
+            return
         block = max(1, _BLOCK_CELLS // max(n, 1))
         for start in range(0, n, block):
             rows = self.matrix_[start:start + block]

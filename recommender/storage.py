@@ -51,6 +51,8 @@ _MATRICES = ("matrix", *(f"fields.{name}" for name in EXPLAINED_FIELDS))
 _ARRAYS = {
     "idf.npy": np.dtype("<f8"),
     "norms.npy": np.dtype("<f8"),
+    "lists.ids.npy": np.dtype("<i4"),
+    "lists.scores.npy": np.dtype("<f8"),
     **{f"{m}.{part}.npy": dtype for m in _MATRICES for part, dtype in _CSR_PARTS.items()},
 }
 _JSON_FILES = ("articles.json", "vocabulary.json")
@@ -90,6 +92,8 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         "vocabulary.json": _json_bytes(index.vocabulary_),
         "idf.npy": _npy_bytes(index.idf_, _ARRAYS["idf.npy"]),
         "norms.npy": _npy_bytes(index.norms_, _ARRAYS["norms.npy"]),
+        "lists.ids.npy": _npy_bytes(index.lists_[0].ravel(), _ARRAYS["lists.ids.npy"]),
+        "lists.scores.npy": _npy_bytes(index.lists_[1].ravel(), _ARRAYS["lists.scores.npy"]),
     }
     for name, csr in matrices.items():
         csr = sp.csr_matrix(csr)
@@ -102,7 +106,7 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         "versions": _library_versions(),
         "settings": settings_to_json(index.get_settings()),
         "counts": {"articles": matrix.shape[0], "terms": matrix.shape[1],
-                   "nonzeros": int(matrix.nnz)},
+                   "nonzeros": int(matrix.nnz), "list_length": int(index.lists_[0].shape[1])},
         "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
                   for name, data in sorted(payload.items())},
     }
@@ -277,7 +281,23 @@ def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
     index = cls(**settings)
     index._set_state(entries=entries, vocabulary=vocabulary, idf=arrays["idf.npy"],
                      matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf)
+    index.lists_ = _check_lists(folder, manifest, arrays, len(entries))
     return index
+
+
+def _check_lists(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray],
+                 rows: int) -> tuple[np.ndarray, np.ndarray]:
+    width = (manifest.get("counts") or {}).get("list_length")
+    ids, scores = arrays["lists.ids.npy"], arrays["lists.scores.npy"]
+    if not isinstance(width, int) or width < 0 or ids.size != rows * width \
+            or scores.size != rows * width:
+        raise IndexFormatError(f"{folder}: inconsistent index: the kept lists do not match "
+                               f"{rows} articles of list_length {width!r}")
+    if ids.size and (ids.min() < -1 or ids.max() >= rows):
+        raise IndexFormatError(f"{folder / 'lists.ids.npy'}: article number out of range")
+    if not np.all(np.isfinite(scores)) or (scores.size and (scores.min() < 0 or scores.max() > 1)):
+        raise IndexFormatError(f"{folder / 'lists.scores.npy'}: scores must be within [0, 1]")
+    return ids.reshape(rows, width), scores.reshape(rows, width)
 
 
 def _check_matrix(folder: Path, name: str, arrays: dict[str, np.ndarray], rows: int,

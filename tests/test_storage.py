@@ -159,3 +159,17 @@ def test_committed_fixture_index_keeps_loading_and_matches_a_fresh_fit(fixture_a
     fresh = RelatedIndex.from_settings(committed.get_settings()).fit(fixture_articles)
     assert committed.ids_ == fresh.ids_
     assert committed.related_all(k=5) == fresh.related_all(k=5)
+
+
+def test_kept_lists_answer_exactly_as_computing(fixture_articles, tmp_path):
+    computed = RelatedIndex().fit(fixture_articles)
+    kept = RelatedIndex().fit(fixture_articles).precompute(10)
+    kept.save(tmp_path / "i")
+    loaded = RelatedIndex.load(tmp_path / "i")
+    assert loaded.lists_[0].shape == (len(fixture_articles), 10)
+    for k in (1, 5, 10, 11):
+        assert loaded.related_all(k=k) == computed.related_all(k=k) == kept.related_all(k=k)
+    ident = computed.ids_[0]
+    assert loaded.related(ident, explain=True) == computed.related(ident, explain=True)
+    assert loaded.related(ident, exclude_tags=["geopolítica"]) == computed.related(
+        ident, exclude_tags=["geopolítica"])
