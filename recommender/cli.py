@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,11 +130,34 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true", help="print a JSON object")
     explain.set_defaults(run=_cmd_explain)
 
-    export = commands.add_parser("export", help="every article's related list as JSON")
+    export = commands.add_parser(
+        "export", help="every article's related list as JSON, JSON Lines or HTML fragments",
+        description="Write every article's related list for a site build: one JSON object "
+        "{id: [items]} with keys sorted (json), one line per article in id order (jsonl), or "
+        "a directory with one HTML sidebar fragment per article (html). Byte-identical for "
+        "the same index; written atomically.")
     export.add_argument("index", metavar="DIR")
-    export.add_argument("--out", required=True, metavar="FILE", help="JSON file to write, - for stdout")
+    export.add_argument("--out", required=True, metavar="PATH",
+                        help="file to write (json, jsonl; - for stdout) or directory (html)")
+    export.add_argument("--format", choices=["json", "jsonl", "html"], default="json",
+                        help="output format (default json)")
     export.add_argument("-k", type=_positive_int, default=10, help="list length (default 10)")
+    export.add_argument("--locale", choices=["pt", "en"], default=None,
+                        help="html: words of every sidebar (\"Por\"/\"By\"); default: the "
+                        "language of each article")
+    export.add_argument("--template", metavar="FILE", default=None,
+                        help="html: a Jinja2 template for each sidebar (needs the 'site' extra)")
     export.set_defaults(run=_cmd_export)
+
+    report = commands.add_parser(
+        "report", help="coverage of the related lists: short lists, orphans, hubs",
+        description="Articles with fewer than k related articles above the floor, articles "
+        "in no list (orphans), the most recommended articles (hubs), and list entries that "
+        "point at articles not in the index (exit 1 if any).")
+    report.add_argument("index", metavar="DIR")
+    report.add_argument("-k", type=_positive_int, default=10, help="list length (default 10)")
+    report.add_argument("--json", action="store_true", help="print a JSON object")
+    report.set_defaults(run=_cmd_report)
 
     evaluate = commands.add_parser(
         "evaluate", help="measure relevance on labelled JSON Lines against baselines",
@@ -152,6 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="bootstrap resamples (default 1000)")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     evaluate.set_defaults(run=_cmd_evaluate)
+
+    update = commands.add_parser(
+        "update", help="add, replace and remove articles in a built index",
+        description="Add new articles, replace changed ones (same id) and remove ids, "
+        "under the model of the last full build; print which lists changed.")
+    update.add_argument("index", metavar="DIR")
+    update.add_argument("inputs", nargs="*", metavar="INPUT", help="new or changed articles")
+    update.add_argument("--remove", action="append", default=[], metavar="ID",
+                        help="remove this article (repeatable)")
+    update.add_argument("--format", choices=["jsonl", "wxr", "csv", "markdown"], default=None,
+                        help="read every INPUT in this format (default: by extension)")
+    update.add_argument("--json", action="store_true", help="print the report as JSON")
+    update.set_defaults(run=_cmd_update)
 
     info = commands.add_parser("info", help="describe an index")
     info.add_argument("index", metavar="DIR")
@@ -274,30 +308,54 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .render import dumps_export
+    from .export import export_html, export_jsonl, iter_jsonl_lines, write_atomically
+    from .render import SidebarTemplate, dumps_export
 
+    if args.format != "html":
+        for flag, value in (("--locale", args.locale), ("--template", args.template)):
+            if value is not None:
+                raise _UsageError(f"recommender export: error: {flag} needs --format html")
+    elif args.out == "-":
+        raise _UsageError("recommender export: error: --format html writes a directory; "
+                          "give one with --out")
+    template = SidebarTemplate.load(args.template) if args.template else None  # fail early
     index = _load(args.index)
-    document = dumps_export(index.related_all(k=args.k))
-    if args.out == "-":
-        out.write(document)
+    if args.format == "json":
+        document = dumps_export(index.related_all(k=args.k))
+        if args.out == "-":
+            out.write(document)
+            return EXIT_OK
+        write_atomically(args.out, document.encode("utf-8"))
+    elif args.format == "jsonl":
+        if args.out == "-":
+            for line in iter_jsonl_lines(index, k=args.k):
+                out.write(line)
+            return EXIT_OK
+        export_jsonl(index, args.out, k=args.k)
     else:
-        _write_atomically(Path(args.out), document.encode("utf-8"))
-        err.write(f"exported the related lists of {len(index):,} articles -> {args.out}\n")
+        result = export_html(index, args.out, k=args.k, locale=args.locale, template=template)
+        if result.unlinked:
+            shown = ", ".join(result.unlinked[:10])
+            more = f" and {len(result.unlinked) - 10:,} more" if len(result.unlinked) > 10 else ""
+            err.write(f"recommender: warning: {len(result.unlinked):,} articles shown without "
+                      f"a link: their url is not http(s) or relative: {shown}{more}\n")
+    err.write(f"exported the related lists of {len(index):,} articles -> {args.out}\n")
     return EXIT_OK
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .report import coverage_report, format_report
+
+    report = coverage_report(_load(args.index), k=args.k)
+    if args.json:
+        out.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_report(report))
+    if report.missing:
+        err.write(f"recommender: error: {len(report.missing):,} list entries point at "
+                  "articles not in the index; rebuild it\n")
+        return EXIT_DATA
+    return EXIT_OK
 
 
 def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -319,6 +377,26 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                              indent=2) + "\n")
     else:
         out.write(to_markdown(results))
+    return EXIT_OK
+
+
+def _cmd_update(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .corpus import load_articles
+
+    if not args.inputs and not args.remove:
+        raise _UsageError("recommender update: error: give INPUT files, --remove ID, or both")
+    index = _load(args.index)
+    articles = load_articles(args.inputs, format=args.format) if args.inputs else []
+    report = index.update(articles, remove=args.remove)
+    index.save(args.index)
+    if args.json:
+        out.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for name in ("added", "updated", "removed", "changed"):
+            out.write(f"{name:<8} {len(report[name]):>6}  {' '.join(report[name])}\n")
+    if report["rebuild_advised"]:
+        err.write(f"recommender: note: {report['drift']:.0%} of the articles were weighed by a "
+                  "model fitted before them; a full 'recommender build' would refresh it\n")
     return EXIT_OK
 
 

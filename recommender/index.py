@@ -178,23 +178,57 @@ class RelatedIndex:
         analysed = analyse_articles(articles, self._analyzer, n_jobs=self._settings["n_jobs"],
                                     progress=progress)
         weights = self._settings["field_weights"]
-        sublinear = self._settings["sublinear_tf"]
         used = [name for name in FIELDS if weights[name] > 0]
         vocabulary, idf = self._learn_vocabulary([[t for n in used for t in f[n]]
                                                   for _, f in analysed])
-        counts = {name: count_matrix([f[name] for _, f in analysed], vocabulary) for name in used}
-        matrix, norms = tfidf_rows(weighted_tf(counts, weights, sublinear=sublinear), idf,
-                                   return_norms=True)
-        empty = sp.csr_matrix((len(articles), len(vocabulary)), dtype=np.float32)
-        field_tf = {name: weighted_tf({name: counts[name]}, weights, sublinear=sublinear)
-                    .astype(np.float32) if name in counts else empty
-                    for name in EXPLAINED_FIELDS}
+        matrix, norms, field_tf = self._weigh([f for _, f in analysed], vocabulary, idf)
         self._set_state(
             entries=[Entry.from_article(a, lang) for a, (lang, _) in zip(articles, analysed)],
             vocabulary=sorted(vocabulary, key=vocabulary.__getitem__),
             idf=idf, matrix=matrix, norms=norms, field_tf=field_tf,
         )
+        self.model_articles_, self.model_changes_ = len(articles), 0
         return self
+
+    def update(self, articles: Sequence[Article], remove: Iterable[str] = ()) -> dict[str, Any]:
+        """Add new articles, replace changed ones (same id, other content) and remove
+        ids, under the model of the last full fit; recompute only the lists that
+        can change.
+
+        Parameters
+        ----------
+        articles : sequence of Article
+            New or changed articles; unchanged ones are ignored.
+        remove : iterable of str
+            Ids to remove; no list will point to them afterwards.
+
+        Returns
+        -------
+        dict
+            ``added``, ``updated``, ``removed``, ``changed`` (existing articles
+            whose kept list differs in ids, order or shown fields), ``unpinned``,
+            ``drift`` (share of articles weighed by a model fitted before them)
+            and ``rebuild_advised``; see :mod:`recommender.update`.
+        """
+        from .update import update_index
+
+        return update_index(self, articles, remove)
+
+    def _weigh(self, fields: Sequence[dict[str, list[str]]], vocabulary: dict[str, int],
+               idf: np.ndarray):
+        """Rows of analysed articles under a vocabulary and IDF: the L2-normalised
+        tf-idf matrix, the norms before normalisation, and the explained fields' tf."""
+        weights = self._settings["field_weights"]
+        sublinear = self._settings["sublinear_tf"]
+        used = [name for name in FIELDS if weights[name] > 0]
+        counts = {name: count_matrix([f[name] for f in fields], vocabulary) for name in used}
+        matrix, norms = tfidf_rows(weighted_tf(counts, weights, sublinear=sublinear), idf,
+                                   return_norms=True)
+        empty = sp.csr_matrix((len(fields), len(vocabulary)), dtype=np.float32)
+        field_tf = {name: weighted_tf({name: counts[name]}, weights, sublinear=sublinear)
+                    .astype(np.float32) if name in counts else empty
+                    for name in EXPLAINED_FIELDS}
+        return matrix, norms, field_tf
 
     def _learn_vocabulary(self, token_lists: list[list[str]]) -> tuple[dict[str, int], np.ndarray]:
         from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer

@@ -107,6 +107,8 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         "settings": settings_to_json(index.get_settings()),
         "counts": {"articles": matrix.shape[0], "terms": matrix.shape[1],
                    "nonzeros": int(matrix.nnz), "list_length": int(index.lists_[0].shape[1])},
+        "model": {"articles_at_fit": int(getattr(index, "model_articles_", matrix.shape[0])),
+                  "weighed_since_fit": int(getattr(index, "model_changes_", 0))},
         "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
                   for name, data in sorted(payload.items())},
     }
@@ -282,6 +284,9 @@ def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
     index._set_state(entries=entries, vocabulary=vocabulary, idf=arrays["idf.npy"],
                      matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf)
     index.lists_ = _check_lists(folder, manifest, arrays, len(entries))
+    model = manifest.get("model") or {}
+    index.model_articles_ = int(model.get("articles_at_fit", len(entries)))
+    index.model_changes_ = int(model.get("weighed_since_fit", 0))
     return index
 
 
