@@ -337,8 +337,8 @@ def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if result.unlinked:
             shown = ", ".join(result.unlinked[:10])
             more = f" and {len(result.unlinked) - 10:,} more" if len(result.unlinked) > 10 else ""
-            err.write(f"recommender: warning: {len(result.unlinked):,} articles shown without "
-                      f"a link: their url is not http(s) or relative: {shown}{more}\n")
+            err.write(f"recommender: warning: {len(result.unlinked):,} listed article(s) shown "
+                      f"without a link, their url is not http(s) or relative: {shown}{more}\n")
     err.write(f"exported the related lists of {len(index):,} articles -> {args.out}\n")
     return EXIT_OK
 
@@ -352,8 +352,9 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(format_report(report))
     if report.missing:
-        err.write(f"recommender: error: {len(report.missing):,} list entries point at "
-                  "articles not in the index; rebuild it\n")
+        entries = "list entry points" if len(report.missing) == 1 else "list entries point"
+        err.write(f"recommender: error: {len(report.missing):,} {entries} at articles not in "
+                  "the index; rebuild it\n")
         return EXIT_DATA
     return EXIT_OK
 
