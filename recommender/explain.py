@@ -31,7 +31,9 @@ class Explanation:
         cosine, largest first (ties by term); at most ten.
     fields : tuple of (str, float)
         Contribution of each field of the recommended article (title, blurb,
-        body, tags, author); they add up to the cosine before any time decay.
+        body, tags, author) through shared words, and of the latent topic
+        model (``latent``); they add up to the score before clipping and time
+        decay.
     """
 
     terms: tuple[tuple[str, float], ...]
@@ -42,8 +44,8 @@ class Explanation:
                 "fields": dict(self.fields)}
 
     def describe(self) -> str:
-        """One line: ``title 0.120 + body 0.250 | otan 0.080, russia 0.061``."""
-        parts = " + ".join(f"{name} {value:.3f}" for name, value in self.fields if value > 0)
+        """One line: ``title 0.120 + body 0.250 + latent 0.301 | otan 0.080, russia 0.061``."""
+        parts = " + ".join(f"{name} {value:.3f}" for name, value in self.fields if value != 0)
         terms = ", ".join(f"{term} {value:.3f}" for term, value in self.terms)
         return f"{parts or 'nothing shared'} | {terms}"
 
@@ -56,13 +58,17 @@ def explain_pair(
     norms: np.ndarray,
     field_tf: Mapping[str, sp.csr_matrix],
     vocabulary: Sequence[str],
+    *,
+    latent_weight: float = 0.0,
+    latent_cosine: float = 0.0,
 ) -> Explanation:
-    """Explain the cosine of a (1, n_terms) query row against article ``row``."""
+    """Explain the score of a (1, n_terms) query row against article ``row``:
+    ``(1 - latent_weight) * tf-idf cosine + latent_weight * latent_cosine``."""
     q_cols, q_vals = query.indices, query.data.astype(np.float64)
     start, end = matrix.indptr[row], matrix.indptr[row + 1]
     d_cols, d_vals = matrix.indices[start:end], matrix.data[start:end].astype(np.float64)
     shared, q_pos, d_pos = np.intersect1d(q_cols, d_cols, return_indices=True)
-    contributions = q_vals[q_pos] * d_vals[d_pos]
+    contributions = (1.0 - latent_weight) * q_vals[q_pos] * d_vals[d_pos]
     total_weight = d_vals[d_pos] * norms[row] / idf[shared]
     fields: dict[str, float] = {}
     remaining = contributions.copy()
@@ -76,5 +82,6 @@ def explain_pair(
     order = sorted(range(shared.size), key=lambda i: (-contributions[i], vocabulary[shared[i]]))
     terms = tuple((vocabulary[shared[i]], round(float(contributions[i]), SCORE_DECIMALS))
                   for i in order[:_TOP_TERMS])
-    ordered = ("title", "blurb", "body", "tags", "author")
+    fields["latent"] = latent_weight * latent_cosine
+    ordered = ("title", "blurb", "body", "tags", "author", "latent")
     return Explanation(terms, tuple((n, round(fields[n], SCORE_DECIMALS)) for n in ordered))

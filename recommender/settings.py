@@ -18,7 +18,7 @@ __all__ = ["FIELDS", "DEFAULTS", "validate_settings"]
 FIELDS = ("title", "blurb", "body", "tags", "author")
 
 DEFAULTS: dict[str, Any] = {
-    "field_weights": {"title": 2.0, "blurb": 1.0, "body": 1.0, "tags": 1.0, "author": 0.5},
+    "field_weights": {"title": 1.0, "blurb": 1.0, "body": 1.0, "tags": 1.0, "author": 0.5},
     "stop_words": "pt+en",
     "stemmer": None,
     "numbers": "years",
@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "min_df": 1,
     "max_df": 1.0,
     "max_features": None,
+    "latent_components": 50,
+    "latent_weight": 0.5,
     "min_score": 0.0,
     "max_per_author": 2,
     "mmr_lambda": 1.0,
@@ -92,6 +94,15 @@ def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         problems.append(f"min_score must be a number from 0 to 1, got {min_score!r}")
     else:
         out["min_score"] = float(min_score)
+    components = out["latent_components"]
+    if not _is_int(components) or not 0 <= components <= 1000:
+        problems.append(f"latent_components must be a whole number from 0 (off) to 1000, "
+                        f"got {components!r}")
+    weight = out["latent_weight"]
+    if not _is_real(weight) or not 0.0 <= weight <= 1.0:
+        problems.append(f"latent_weight must be a number from 0 to 1, got {weight!r}")
+    else:
+        out["latent_weight"] = float(weight)
     problems.extend(_check_controls(out))
     n_jobs = out["n_jobs"]
     if n_jobs is not None and (not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1):

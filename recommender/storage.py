@@ -11,6 +11,10 @@ Layout (format version 1)::
     matrix.data.npy      float32  } the L2-normalised tf-idf rows as CSR arrays
     matrix.indices.npy   int32    }
     matrix.indptr.npy    int64    }
+    latent.*.npy         float32, the latent model's components (dimensions x terms)
+                         and each article's unit latent vector (articles x dimensions)
+    lists.*.npy          kept related lists: article numbers (int32, -1 pads) and
+                         scores (float64), articles x list_length
     fields.NAME.*.npy    the same three arrays for the weighted term frequencies of
                          the title, blurb, tags and author fields (for explanations)
 
@@ -51,6 +55,8 @@ _MATRICES = ("matrix", *(f"fields.{name}" for name in EXPLAINED_FIELDS))
 _ARRAYS = {
     "idf.npy": np.dtype("<f8"),
     "norms.npy": np.dtype("<f8"),
+    "latent.components.npy": np.dtype("<f4"),
+    "latent.vectors.npy": np.dtype("<f4"),
     "lists.ids.npy": np.dtype("<i4"),
     "lists.scores.npy": np.dtype("<f8"),
     **{f"{m}.{part}.npy": dtype for m in _MATRICES for part, dtype in _CSR_PARTS.items()},
@@ -92,6 +98,10 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         "vocabulary.json": _json_bytes(index.vocabulary_),
         "idf.npy": _npy_bytes(index.idf_, _ARRAYS["idf.npy"]),
         "norms.npy": _npy_bytes(index.norms_, _ARRAYS["norms.npy"]),
+        "latent.components.npy": _npy_bytes(index.latent_components_.ravel(),
+                                            _ARRAYS["latent.components.npy"]),
+        "latent.vectors.npy": _npy_bytes(index.latent_vectors_.ravel(),
+                                         _ARRAYS["latent.vectors.npy"]),
         "lists.ids.npy": _npy_bytes(index.lists_[0].ravel(), _ARRAYS["lists.ids.npy"]),
         "lists.scores.npy": _npy_bytes(index.lists_[1].ravel(), _ARRAYS["lists.scores.npy"]),
     }
@@ -106,7 +116,8 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         "versions": _library_versions(),
         "settings": settings_to_json(index.get_settings()),
         "counts": {"articles": matrix.shape[0], "terms": matrix.shape[1],
-                   "nonzeros": int(matrix.nnz), "list_length": int(index.lists_[0].shape[1])},
+                   "nonzeros": int(matrix.nnz), "list_length": int(index.lists_[0].shape[1]),
+                   "latent_dimensions": int(index.latent_components_.shape[0])},
         "model": {"articles_at_fit": int(getattr(index, "model_articles_", matrix.shape[0])),
                   "weighed_since_fit": int(getattr(index, "model_changes_", 0))},
         "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -280,14 +291,29 @@ def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
         settings = validate_settings(manifest.get("settings") or {})
     except ConfigError as exc:
         raise IndexFormatError(f"{folder / MANIFEST}: {exc}") from None
+    components, vectors = _check_latent(folder, manifest, arrays, len(entries), len(vocabulary))
     index = cls(**settings)
     index._set_state(entries=entries, vocabulary=vocabulary, idf=arrays["idf.npy"],
-                     matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf)
+                     matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf,
+                     latent_components=components, latent_vectors=vectors)
     index.lists_ = _check_lists(folder, manifest, arrays, len(entries))
     model = manifest.get("model") or {}
     index.model_articles_ = int(model.get("articles_at_fit", len(entries)))
     index.model_changes_ = int(model.get("weighed_since_fit", 0))
     return index
+
+
+def _check_latent(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray],
+                  rows: int, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    dims = (manifest.get("counts") or {}).get("latent_dimensions")
+    components, vectors = arrays["latent.components.npy"], arrays["latent.vectors.npy"]
+    if (not isinstance(dims, int) or dims < 0 or components.size != dims * columns
+            or vectors.size != dims * rows):
+        raise IndexFormatError(f"{folder}: inconsistent index: the latent arrays do not match "
+                               f"{rows} articles, {columns} terms and {dims!r} dimensions")
+    if not (np.all(np.isfinite(components)) and np.all(np.isfinite(vectors))):
+        raise IndexFormatError(f"{folder}: inconsistent index: latent values must be finite")
+    return components.reshape(dims, columns), vectors.reshape(rows, dims)
 
 
 def _check_lists(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray],

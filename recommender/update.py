@@ -25,6 +25,7 @@ from .analysis import analyse_articles
 from .catalog import Entry
 from .corpus import Article
 from .errors import CorpusError
+from .latent import project
 
 __all__ = ["update_index", "DRIFT_WARNING"]
 
@@ -118,8 +119,12 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
     new_norms = np.concatenate([index.norms_, norms])[
         [row if kind == "old" else index.norms_.size + row for kind, row in order]]
     new_fields = {name: stack(index.field_tf_[name], field_tf[name]) for name in field_tf}
+    fresh_latent = project(matrix, index.latent_components_)
+    new_latent = np.concatenate([index.latent_vectors_, fresh_latent])[
+        [row if kind == "old" else index.latent_vectors_.shape[0] + row for kind, row in order]]
     index._set_state(entries=entries, vocabulary=index.vocabulary_, idf=index.idf_,
-                     matrix=new_matrix, norms=new_norms, field_tf=new_fields)
+                     matrix=new_matrix, norms=new_norms, field_tf=new_fields,
+                     latent_components=index.latent_components_, latent_vectors=new_latent)
 
     # Carry the old lists over, renumbered; mark the ones to recompute.
     position = index._position
@@ -143,7 +148,7 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
         scores[new_row] = old_scores[row]
     if fresh:
         fresh_rows = np.array([position[a.id] for a in fresh], dtype=np.int64)
-        reach = index._scores(index.matrix_[fresh_rows])  # (fresh, n) cosines
+        reach = index._scores(index.matrix_[fresh_rows], index.latent_vectors_[fresh_rows])[0]
         full = ids[:, -1] >= 0
         floor = np.where(full, scores[:, -1], 0.0)
         stale |= np.any(np.round(reach, 6) >= floor[None, :], axis=0) & np.any(reach > 0, axis=0)
@@ -152,8 +157,9 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
     if index._settings["mmr_lambda"] < 1.0:
         stale[:] = True
     for row in np.flatnonzero(stale).tolist():
-        items = index._answer(index.matrix_[row], index._scores(index.matrix_[row])[0], width,
-                              row=row)
+        query = index.matrix_[row]
+        blended, cosines = index._scores(query, index.latent_vectors_[row:row + 1])
+        items = index._answer(query, blended[0], width, row=row, cosines=cosines[0])
         ids[row] = -1
         scores[row] = 0.0
         ids[row, :len(items)] = [position[item.id] for item in items]

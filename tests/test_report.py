@@ -39,7 +39,7 @@ def corpus():
 
 @pytest.fixture()
 def index():
-    return RelatedIndex().fit(corpus())
+    return RelatedIndex(latent_components=0).fit(corpus())  # lists = pins + shared words only
 
 
 def run(*argv):

@@ -10,6 +10,7 @@ import pytest
 from recommender import CorpusError, RelatedIndex
 from recommender.analysis import analyse_articles
 from recommender.catalog import Entry
+from recommender.latent import project
 
 from .conftest import ARTICLES
 from .test_cli import run
@@ -18,14 +19,16 @@ K = 5
 
 
 def rebuild_under(model, articles):
-    """A full rebuild of ``articles`` with ``model``'s vocabulary and IDF (the frozen model)."""
+    """A full rebuild of ``articles`` with ``model``'s vocabulary, IDF and latent
+    components (the frozen model)."""
     fresh = RelatedIndex.from_settings(model.get_settings())
     analysed = analyse_articles(articles, fresh._analyzer)
     matrix, norms, field_tf = fresh._weigh([f for _, f in analysed], model._term_column,
                                            model.idf_)
     fresh._set_state(entries=[Entry.from_article(a, lang) for a, (lang, _) in zip(articles, analysed)],
                      vocabulary=model.vocabulary_, idf=model.idf_, matrix=matrix, norms=norms,
-                     field_tf=field_tf)
+                     field_tf=field_tf, latent_components=model.latent_components_,
+                     latent_vectors=project(matrix, model.latent_components_))
     return fresh.precompute(K)
 
 

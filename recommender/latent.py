@@ -1,0 +1,183 @@
+"""A latent (LSA) view of the TF-IDF rows, blended with their cosine.
+
+Latent semantic analysis projects each L2-normalised TF-IDF row onto the
+leading right singular vectors of the article × term matrix, so two articles
+on one subject score high even when they share few exact words. The index
+blends the two similarities::
+
+    score = (1 - alpha) * cos_tfidf + alpha * cos_latent, clipped to [0, 1]
+
+Everything learned is a plain numpy array (no pickled scikit-learn object):
+``components`` (n_components × n_terms) and the articles' unit latent rows
+(n_articles × n_components), both float32, so an index can save them as
+``.npy`` and project a query with a matrix product.
+
+The decomposition is scikit-learn's randomized truncated SVD with a fixed
+``random_state``; component signs are fixed by the largest entry of each
+component. Cosines between latent rows do not depend on the signs or the order
+of the components anyway, only on the subspace they span.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["n_latent_components", "fit_latent", "project", "blend_scores"]
+
+
+def n_latent_components(n_articles: int, n_terms: int, n_components: int) -> int:
+    """Components actually fitted: ``n_components``, less on a corpus too small for it.
+
+    Parameters
+    ----------
+    n_articles, n_terms : int
+        Shape of the TF-IDF matrix.
+    n_components : int
+        Components asked for.
+
+    Returns
+    -------
+    int
+        ``min(n_components, n_articles - 1, n_terms - 1)``, and 0 when that is
+        below 1 (a latent view of a one-article or one-term corpus says nothing).
+
+    Examples
+    --------
+    >>> n_latent_components(5000, 40000, 50), n_latent_components(12, 300, 50)
+    (50, 11)
+    >>> n_latent_components(1, 30, 50)
+    0
+    """
+    return max(0, min(int(n_components), n_articles - 1, n_terms - 1))
+
+
+def _unit_rows(dense: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    return np.divide(dense, norms, out=np.zeros_like(dense), where=norms > 0)
+
+
+def fit_latent(
+    matrix: sp.spmatrix | np.ndarray, n_components: int = 50, *, n_iter: int = 5,
+    random_state: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit the latent model of a TF-IDF matrix.
+
+    Parameters
+    ----------
+    matrix : sparse matrix or ndarray of shape (n_articles, n_terms)
+        L2-normalised TF-IDF rows (``RelatedIndex.matrix_``).
+    n_components : int, default 50
+        Latent dimensions asked for; see :func:`n_latent_components` for small corpora.
+    n_iter : int, default 5
+        Power iterations of the randomized SVD: more is closer to the exact
+        SVD and slower (each costs two passes over the matrix).
+    random_state : int, default 0
+        Seed of the random projection; the same seed on the same data gives
+        the same arrays.
+
+    Returns
+    -------
+    components : ndarray of shape (d, n_terms), float32
+        Right singular vectors, largest singular value first; ``d`` may be 0.
+    vectors : ndarray of shape (n_articles, d), float32
+        Each article's projection ``row @ components.T``, L2-normalised (a zero
+        row stays zero).
+
+    Raises
+    ------
+    ValueError
+        When ``n_components`` or ``n_iter`` is not a positive whole number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1, 1, 0, 0], [1, 0.9, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0.8]])
+    >>> components, vectors = fit_latent(x / np.linalg.norm(x, axis=1, keepdims=True), 2)
+    >>> components.shape, vectors.shape
+    ((2, 4), (4, 2))
+    >>> np.round(vectors @ vectors.T, 2)[0].tolist()
+    [1.0, 1.0, 0.0, 0.0]
+    """
+    for name, value in (("n_components", n_components), ("n_iter", n_iter)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    n_articles, n_terms = matrix.shape
+    d = n_latent_components(n_articles, n_terms, n_components)
+    if d == 0:
+        return np.zeros((0, n_terms), np.float32), np.zeros((n_articles, 0), np.float32)
+    from sklearn.decomposition import TruncatedSVD
+
+    data = sp.csr_matrix(matrix, dtype=np.float64) if sp.issparse(matrix) else np.asarray(
+        matrix, dtype=np.float64)
+    svd = TruncatedSVD(n_components=d, algorithm="randomized", n_iter=n_iter,
+                       random_state=random_state)
+    svd.fit(data)
+    components = svd.components_
+    # One sign per component, whatever the solver chose: largest |entry| positive.
+    pivots = np.argmax(np.abs(components), axis=1)
+    signs = np.sign(components[np.arange(d), pivots])
+    signs[signs == 0] = 1.0
+    components = (components * signs[:, None]).astype(np.float32)
+    return components, project(matrix, components)
+
+
+def project(rows: sp.spmatrix | np.ndarray, components: np.ndarray) -> np.ndarray:
+    """Unit latent rows of TF-IDF rows: ``rows @ components.T``, L2-normalised.
+
+    Parameters
+    ----------
+    rows : sparse matrix or ndarray of shape (n, n_terms)
+        TF-IDF rows built like the index's (a query from ``similar``, or a block of
+        ``matrix_``).
+    components : ndarray of shape (d, n_terms)
+        From :func:`fit_latent`.
+
+    Returns
+    -------
+    ndarray of shape (n, d), float32
+        A row that shares no term with the corpus (or ``d == 0``) is all zeros.
+    """
+    projected = rows @ np.asarray(components, dtype=np.float32).T
+    return _unit_rows(np.asarray(projected, dtype=np.float32))
+
+
+def blend_scores(
+    rows: sp.spmatrix, rows_latent: np.ndarray, transposed: sp.spmatrix, vectors: np.ndarray,
+    alpha: float,
+) -> np.ndarray:
+    """``(1 - alpha) * cos_tfidf + alpha * cos_latent`` of rows against every article.
+
+    Parameters
+    ----------
+    rows : sparse matrix of shape (b, n_terms)
+        Unit TF-IDF rows of the queries.
+    rows_latent : ndarray of shape (b, d)
+        Their unit latent rows, from :func:`project` (or rows of ``vectors``).
+    transposed : sparse matrix of shape (n_terms, n_articles)
+        The index's ``matrix_.T``.
+    vectors : ndarray of shape (n_articles, d)
+        The articles' unit latent rows.
+    alpha : float
+        Weight of the latent cosine, in [0, 1].
+
+    Returns
+    -------
+    ndarray of shape (b, n_articles), float32
+        Clipped to [0, 1]. A row with no term in the corpus scores 0 everywhere.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> x = sp.csr_matrix(np.eye(3, dtype=np.float32))
+    >>> z = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    >>> blend_scores(x[:1], z[:1], x.T.tocsr(), z, 0.5).tolist()
+    [[1.0, 0.5, 0.0]]
+    """
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be a number from 0 to 1, got {alpha!r}")
+    scores = np.asarray((rows @ transposed).toarray(), dtype=np.float32)
+    if alpha > 0.0 and vectors.shape[1] > 0:
+        scores *= np.float32(1.0 - alpha)
+        scores += np.float32(alpha) * (np.asarray(rows_latent, dtype=np.float32) @ vectors.T)
+    return np.clip(scores, 0.0, 1.0, out=scores)
