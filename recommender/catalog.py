@@ -65,13 +65,17 @@ class Entry:
             parsed = parse_date(date) if date is not None else None
             if date is not None and parsed is None:
                 raise ValueError(f"bad date {date!r}")
+            lists = {name: record[name] for name in ("author", "tags", "pins")}
+            for name, value in lists.items():
+                if not isinstance(value, list):
+                    raise TypeError(f"{name} must be a list")
             entry = cls(
-                record["id"], record["title"], record["url"], tuple(record["author"]),
-                parsed, record["blurb"], tuple(record["tags"]), record["lang"],
-                record["translation_of"], tuple(record["pins"]), record["digest"],
+                record["id"], record["title"], record["url"], tuple(lists["author"]),
+                parsed, record["blurb"], tuple(lists["tags"]), record["lang"],
+                record["translation_of"], tuple(lists["pins"]), record["digest"],
             )
             _check_types(entry)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexFormatError(f"{where}: malformed article entry ({exc})") from None
         return entry
 

@@ -8,6 +8,7 @@ only when :func:`safe_href` accepts its url.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -62,6 +63,8 @@ def sidebar_text(items: Sequence[Related], *, also_in: Sequence[Related] = ()) -
     """
     lines: list[str] = [] if items else ["(no related articles)"]
     width = len(str(len(items)))
+    items = [_printable(item) for item in items]
+    also_in = [_printable(item) for item in also_in]
     for number, item in enumerate(items, start=1):
         pad = " " * (width + 2)
         pin = " [pinned]" if item.pinned else ""
@@ -76,6 +79,20 @@ def sidebar_text(items: Sequence[Related], *, also_in: Sequence[Related] = ()) -
         lines.append(f"Also in {language}: {other.title or other.id}"
                      + (f" <{other.url}>" if other.url else ""))
     return "\n".join(lines) + "\n"
+
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(item: Related) -> Related:
+    """The item with control characters in its shown text replaced (U+FFFD), so that
+    no stored title can move the cursor or recolour a terminal."""
+    def clean(text: str | None) -> str | None:
+        return _CONTROLS.sub("\ufffd", text) if text else text
+
+    return dataclasses.replace(item, id=clean(item.id), title=clean(item.title),
+                               author=clean(item.author), blurb=clean(item.blurb),
+                               url=clean(item.url))
 
 
 def records(items: Iterable[Related]) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from importlib import metadata
@@ -196,24 +197,83 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
+class _Folder:
+    """An index folder opened once: every file is read relative to that handle, so a
+    load sees one folder even while a rebuild swaps another in at the same path.
+    Symbolic links, pipes and other special files are refused, never followed."""
+
+    def __init__(self, directory: str | os.PathLike[str]):
+        self.path = Path(directory)
+        try:
+            self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except (FileNotFoundError, NotADirectoryError):
+            raise IndexFormatError(f"{self.path}: no index here (not a directory)") from None
+        except OSError as exc:
+            raise IndexFormatError(f"{self.path}: cannot open ({exc.strerror or exc})") from None
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def replaced(self) -> bool:
+        """Whether another folder now stands at this path (a rebuild swapped it in)."""
+        try:
+            return os.stat(self.path).st_ino != os.fstat(self.fd).st_ino
+        except OSError:
+            return True
+
+    def read(self, name: str, *, expected: int | None = None, limit: int | None = None) -> bytes:
+        path = self.path / name
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(name, flags, dir_fd=self.fd)
+        except FileNotFoundError:
+            raise IndexFormatError(f"{path}: missing") from None
+        except OSError as exc:
+            if os.path.islink(path):
+                raise IndexFormatError(f"{path}: a symbolic link; index files must be "
+                                       "regular files inside the index") from None
+            raise IndexFormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise IndexFormatError(f"{path}: not a regular file")
+        with os.fdopen(fd, "rb") as stream:
+            if expected is not None and info.st_size != expected:
+                raise IndexFormatError(f"{path}: {info.st_size} bytes, the manifest says "
+                                       f"{expected} (truncated or replaced)")
+            if limit is not None and info.st_size > limit:
+                raise IndexFormatError(f"{path}: too large ({info.st_size} bytes)")
+            return stream.read()
+
+
+def _parse_json(path: Path, data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise IndexFormatError(f"{path}: not valid JSON ({reason})") from None
+
+
+def read_manifest(directory: str | os.PathLike[str] | _Folder) -> dict[str, Any]:
     """The checked manifest of the index in ``directory``."""
-    folder = Path(directory)
-    if not folder.is_dir():
-        raise IndexFormatError(f"{folder}: no index here (not a directory)")
-    path = folder / MANIFEST
+    folder = directory if isinstance(directory, _Folder) else _Folder(directory)
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read(_MAX_MANIFEST_BYTES + 1)
-    except FileNotFoundError:
-        raise IndexFormatError(f"{path}: missing; is {folder} an index written by "
-                               "'recommender build'?") from None
-    if len(raw) > _MAX_MANIFEST_BYTES:
-        raise IndexFormatError(f"{path}: too large to be a manifest")
+        return _check_manifest(folder)
+    finally:
+        if folder is not directory:
+            folder.close()
+
+
+def _check_manifest(folder: _Folder) -> dict[str, Any]:
+    path = folder.path / MANIFEST
     try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexFormatError(f"{path}: not valid JSON ({exc})") from None
+        raw = folder.read(MANIFEST, limit=_MAX_MANIFEST_BYTES)
+    except IndexFormatError as exc:
+        if str(exc).endswith(": missing"):
+            raise IndexFormatError(f"{path}: missing; is {folder.path} an index written by "
+                                   "'recommender build'?") from None
+        raise
+    manifest = _parse_json(path, raw)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexFormatError(f"{path}: not a recommender index manifest")
     version = manifest.get("format_version")
@@ -226,48 +286,70 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
         raise IndexFormatError(f"{path}: the file list must be exactly {', '.join(FILES)}")
     for name, info in files.items():
         if (not isinstance(info, dict) or not isinstance(info.get("bytes"), int)
+                or isinstance(info.get("bytes"), bool) or info["bytes"] < 0
                 or not isinstance(info.get("sha256"), str)):
             raise IndexFormatError(f"{path}: entry for {name} needs 'bytes' and 'sha256'")
+    for section in ("settings", "counts", "model", "versions"):
+        if not isinstance(manifest.get(section, {}), dict):
+            raise IndexFormatError(f"{path}: '{section}' must be an object")
     return manifest
 
 
-def _read_verified(folder: Path, name: str, info: dict[str, Any]) -> bytes:
-    path = folder / name
-    try:
-        with open(path, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            if size != info["bytes"]:
-                raise IndexFormatError(f"{path}: {size} bytes, the manifest says {info['bytes']} "
-                                       "(truncated or replaced)")
-            data = stream.read()
-    except FileNotFoundError:
-        raise IndexFormatError(f"{path}: missing") from None
+def _read_verified(folder: _Folder, name: str, info: dict[str, Any]) -> bytes:
+    data = folder.read(name, expected=info["bytes"])
     if hashlib.sha256(data).hexdigest() != info["sha256"]:
-        raise IndexFormatError(f"{path}: checksum mismatch (the file is damaged or was modified)")
+        raise IndexFormatError(f"{folder.path / name}: checksum mismatch (the file is damaged "
+                               "or was modified)")
     return data
 
 
 def _parse_array(path: Path, data: bytes, dtype: np.dtype) -> np.ndarray:
+    """A 1-d array of ``dtype`` from .npy bytes, its header checked against the data's
+    length before anything is allocated; object arrays (pickles) are refused."""
+    stream = io.BytesIO(data)
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, found = np.lib.format.read_array_header_1_0(stream)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, found = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ValueError(f"unknown .npy version {version}")
+    except (ValueError, OSError, EOFError, SyntaxError) as exc:
         raise IndexFormatError(f"{path}: not a valid .npy array ({exc})") from None
-    if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
-        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array, got "
-                               f"{getattr(array, 'dtype', type(array))} {getattr(array, 'shape', '')}")
-    return array
+    if found.hasobject or found != dtype or len(shape) != 1 or fortran:
+        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array, got {found} {shape}")
+    offset = stream.tell()
+    if shape[0] * dtype.itemsize != len(data) - offset:
+        raise IndexFormatError(f"{path}: the header claims {shape[0]} values, the file holds "
+                               f"{(len(data) - offset) // dtype.itemsize}")
+    return np.frombuffer(data, dtype=dtype, offset=offset).copy()
 
 
 def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
-    """Read and verify the index in ``directory`` into a fitted ``cls`` instance."""
-    folder = Path(directory)
-    manifest = read_manifest(folder)
-    raw = {name: _read_verified(folder, name, info) for name, info in manifest["files"].items()}
-    try:
-        records = json.loads(raw["articles.json"].decode("utf-8"))
-        vocabulary = json.loads(raw["vocabulary.json"].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexFormatError(f"{folder}: malformed JSON in the index ({exc})") from None
+    """Read and verify the index in ``directory`` into a fitted ``cls`` instance.
+
+    When a rebuild swaps a new index in while this one is being read, the read
+    starts again on the new one (up to three times) rather than failing.
+    """
+    for attempt in range(3):
+        folder = _Folder(directory)
+        try:
+            return _load(cls, folder)
+        except IndexFormatError:
+            if attempt == 2 or not folder.replaced():
+                raise
+        finally:
+            folder.close()
+    raise AssertionError("unreachable")
+
+
+def _load(cls: type, handle: _Folder) -> Any:
+    folder = handle.path
+    manifest = _check_manifest(handle)
+    raw = {name: _read_verified(handle, name, info) for name, info in manifest["files"].items()}
+    records = _parse_json(folder / "articles.json", raw["articles.json"])
+    vocabulary = _parse_json(folder / "vocabulary.json", raw["vocabulary.json"])
     arrays = {name: _parse_array(folder / name, raw[name], dtype) for name, dtype in _ARRAYS.items()}
     if not isinstance(records, list):
         raise IndexFormatError(f"{folder / 'articles.json'}: expected a list of articles")
@@ -283,12 +365,18 @@ def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
     field_tf = {name: _check_matrix(folder, f"fields.{name}", arrays, len(entries),
                                     len(vocabulary), unit=False)
                 for name in EXPLAINED_FIELDS}
-    if len({e.id for e in entries}) != len(entries):
+    ids = {e.id for e in entries}
+    if len(ids) != len(entries):
         raise IndexFormatError(f"{folder / 'articles.json'}: article ids are not unique")
+    for entry in entries:
+        unknown = [p for p in entry.pins if p not in ids or p == entry.id]
+        if unknown:
+            raise IndexFormatError(f"{folder / 'articles.json'}: article {entry.id!r} pins "
+                                   f"{unknown[0]!r}, which is not another article of the index")
     if len(set(vocabulary)) != len(vocabulary):
         raise IndexFormatError(f"{folder / 'vocabulary.json'}: terms are not unique")
     try:
-        settings = validate_settings(manifest.get("settings") or {})
+        settings = validate_settings(manifest.get("settings", {}))
     except ConfigError as exc:
         raise IndexFormatError(f"{folder / MANIFEST}: {exc}") from None
     components, vectors = _check_latent(folder, manifest, arrays, len(entries), len(vocabulary))
@@ -297,17 +385,19 @@ def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
                      matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf,
                      latent_components=components, latent_vectors=vectors)
     index.lists_ = _check_lists(folder, manifest, arrays, len(entries))
-    model = manifest.get("model") or {}
-    index.model_articles_ = int(model.get("articles_at_fit", len(entries)))
-    index.model_changes_ = int(model.get("weighed_since_fit", 0))
+    model = manifest.get("model", {})
+    at_fit, since = model.get("articles_at_fit", len(entries)), model.get("weighed_since_fit", 0)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (at_fit, since)):
+        raise IndexFormatError(f"{folder / MANIFEST}: 'model' counts must be whole numbers")
+    index.model_articles_, index.model_changes_ = at_fit, since
     return index
 
 
 def _check_latent(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray],
                   rows: int, columns: int) -> tuple[np.ndarray, np.ndarray]:
-    dims = (manifest.get("counts") or {}).get("latent_dimensions")
+    dims = manifest.get("counts", {}).get("latent_dimensions")
     components, vectors = arrays["latent.components.npy"], arrays["latent.vectors.npy"]
-    if (not isinstance(dims, int) or dims < 0 or components.size != dims * columns
+    if (not isinstance(dims, int) or isinstance(dims, bool) or dims < 0 or components.size != dims * columns
             or vectors.size != dims * rows):
         raise IndexFormatError(f"{folder}: inconsistent index: the latent arrays do not match "
                                f"{rows} articles, {columns} terms and {dims!r} dimensions")
@@ -318,9 +408,9 @@ def _check_latent(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.n
 
 def _check_lists(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray],
                  rows: int) -> tuple[np.ndarray, np.ndarray]:
-    width = (manifest.get("counts") or {}).get("list_length")
+    width = manifest.get("counts", {}).get("list_length")
     ids, scores = arrays["lists.ids.npy"], arrays["lists.scores.npy"]
-    if not isinstance(width, int) or width < 0 or ids.size != rows * width \
+    if not isinstance(width, int) or isinstance(width, bool) or width < 0 or ids.size != rows * width \
             or scores.size != rows * width:
         raise IndexFormatError(f"{folder}: inconsistent index: the kept lists do not match "
                                f"{rows} articles of list_length {width!r}")
