@@ -64,16 +64,17 @@ class RelatedIndex:
         float) are dropped, as in scikit-learn's ``CountVectorizer``.
     max_features : int, optional
         Keep only this many most frequent terms.
-    latent_components : int, default 50
-        Dimensions of a latent topic model (truncated SVD, as in LSA) of the
-        tf-idf matrix; 0 turns it off.
+    latent_components : int or sequence of int, default (25, 100)
+        Dimensions of latent topic spaces (truncated SVD, as in LSA) of the
+        tf-idf matrix, one per entry; their cosines are averaged, so that a
+        coarse and a finer view of the topics both count. 0 or () turns it off.
     latent_weight : float, default 0.5
         The score is ``(1 - w) * tf-idf cosine + w * latent cosine``, clipped
         to [0, 1]. Chosen by measurement on labelled corpora (see the README).
     min_score : float, default 0.0
         Relevance floor: results must score at least this much; a zero score is
         never listed. Lists come out shorter rather than padded with junk.
-    max_per_author : int or None, default 2
+    max_per_author : int or None, default 3
         At most this many articles by the same author(s) in one list.
     mmr_lambda : float, default 1.0
         Below 1, maximal marginal relevance picks a more varied list.
@@ -127,7 +128,7 @@ class RelatedIndex:
         min_df: int | float = DEFAULTS["min_df"],
         max_df: int | float = DEFAULTS["max_df"],
         max_features: int | None = DEFAULTS["max_features"],
-        latent_components: int = DEFAULTS["latent_components"],
+        latent_components: int | Sequence[int] = DEFAULTS["latent_components"],
         latent_weight: float = DEFAULTS["latent_weight"],
         min_score: float = DEFAULTS["min_score"],
         max_per_author: int | None = DEFAULTS["max_per_author"],
@@ -191,12 +192,12 @@ class RelatedIndex:
         vocabulary, idf = self._learn_vocabulary([[t for n in used for t in f[n]]
                                                   for _, f in analysed])
         matrix, norms, field_tf = self._weigh([f for _, f in analysed], vocabulary, idf)
-        components, vectors = self._fit_latent(matrix)
+        components, vectors, blocks = self._fit_latent(matrix)
         self._set_state(
             entries=[Entry.from_article(a, lang) for a, (lang, _) in zip(articles, analysed)],
             vocabulary=sorted(vocabulary, key=vocabulary.__getitem__),
             idf=idf, matrix=matrix, norms=norms, field_tf=field_tf,
-            latent_components=components, latent_vectors=vectors,
+            latent_components=components, latent_vectors=vectors, latent_blocks=blocks,
         )
         self.model_articles_, self.model_changes_ = len(articles), 0
         return self
@@ -225,12 +226,22 @@ class RelatedIndex:
 
         return update_index(self, articles, remove)
 
-    def _fit_latent(self, matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        wanted = self._settings["latent_components"]
-        if wanted == 0 or self._settings["latent_weight"] == 0.0:
+    def _fit_latent(self, matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """Each latent space's components stacked, the articles' vectors side by side (each
+        space's unit vectors scaled so that a dot product averages the spaces' cosines),
+        and the dimensions fitted per space (fewer than asked on a small corpus)."""
+        spaces = self._settings["latent_components"]
+        if not spaces or self._settings["latent_weight"] == 0.0:
             return (np.zeros((0, matrix.shape[1]), np.float32),
-                    np.zeros((matrix.shape[0], 0), np.float32))
-        return fit_latent(matrix, wanted, n_iter=5, random_state=0)
+                    np.zeros((matrix.shape[0], 0), np.float32), ())
+        fitted = [fit_latent(matrix, d, n_iter=5, random_state=0) for d in spaces]
+        blocks = tuple(c.shape[0] for c, _ in fitted)
+        if not all(blocks):
+            return (np.zeros((0, matrix.shape[1]), np.float32),
+                    np.zeros((matrix.shape[0], 0), np.float32), ())
+        scale = np.float32(1.0 / np.sqrt(len(spaces)))
+        return (np.vstack([c for c, _ in fitted]),
+                np.hstack([v * scale for _, v in fitted]), blocks)
 
     def _weigh(self, fields: Sequence[dict[str, list[str]]], vocabulary: dict[str, int],
                idf: np.ndarray):
@@ -268,7 +279,7 @@ class RelatedIndex:
     def _set_state(self, *, entries: list[Entry], vocabulary: list[str], idf: np.ndarray,
                    matrix: sp.csr_matrix, norms: np.ndarray,
                    field_tf: dict[str, sp.csr_matrix], latent_components: np.ndarray,
-                   latent_vectors: np.ndarray) -> None:
+                   latent_vectors: np.ndarray, latent_blocks: tuple[int, ...]) -> None:
         """Install learned state (from fit or from a saved index) and derive the rest."""
         s = self._settings
         self.entries_ = entries
@@ -280,6 +291,11 @@ class RelatedIndex:
         self.field_tf_ = field_tf
         self.latent_components_ = latent_components
         self.latent_vectors_ = latent_vectors
+        if (sum(latent_blocks) != latent_components.shape[0]
+                or latent_components.shape[0] != latent_vectors.shape[1]):
+            raise ValueError(f"latent spaces of {latent_blocks} dimensions do not match "
+                             f"{latent_components.shape[0]} components")
+        self.latent_blocks_ = tuple(latent_blocks)
         self._position = {ident: i for i, ident in enumerate(self.ids_)}
         self._term_column = {term: i for i, term in enumerate(vocabulary)}
         dates = [e.date for e in entries]
@@ -542,7 +558,13 @@ class RelatedIndex:
         return self._settings["latent_weight"] if self.latent_vectors_.shape[1] else 0.0
 
     def _project(self, rows: sp.csr_matrix) -> np.ndarray:
-        return project(rows, self.latent_components_)
+        """Latent vectors of tf-idf rows, built as the articles' are (see ``_fit_latent``)."""
+        if not self.latent_blocks_:
+            return np.zeros((rows.shape[0], 0), np.float32)
+        scale = np.float32(1.0 / np.sqrt(len(self.latent_blocks_)))
+        edges = np.cumsum((0, *self.latent_blocks_))
+        return np.hstack([project(rows, self.latent_components_[a:b]) * scale
+                          for a, b in zip(edges[:-1], edges[1:])])
 
     def _pairwise(self, rows: np.ndarray) -> np.ndarray:
         block = self.matrix_[rows]

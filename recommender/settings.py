@@ -27,10 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "min_df": 1,
     "max_df": 1.0,
     "max_features": None,
-    "latent_components": 50,
+    "latent_components": (25, 100),
     "latent_weight": 0.5,
     "min_score": 0.0,
-    "max_per_author": 2,
+    "max_per_author": 3,
     "mmr_lambda": 1.0,
     "duplicate_threshold": 0.8,
     "detect_translations": True,
@@ -95,9 +95,13 @@ def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     else:
         out["min_score"] = float(min_score)
     components = out["latent_components"]
-    if not _is_int(components) or not 0 <= components <= 1000:
-        problems.append(f"latent_components must be a whole number from 0 (off) to 1000, "
-                        f"got {components!r}")
+    spaces = [components] if _is_int(components) else components
+    if (not isinstance(spaces, list | tuple) or len(spaces) > 4
+            or not all(_is_int(d) and 0 <= d <= 1000 for d in spaces)):
+        problems.append(f"latent_components must be a whole number from 0 (off) to 1000, or a "
+                        f"list of up to 4 of them (one latent space each), got {components!r}")
+    else:
+        out["latent_components"] = tuple(int(d) for d in spaces if d > 0)
     weight = out["latent_weight"]
     if not _is_real(weight) or not 0.0 <= weight <= 1.0:
         problems.append(f"latent_weight must be a number from 0 to 1, got {weight!r}")

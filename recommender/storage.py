@@ -118,7 +118,7 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         "settings": settings_to_json(index.get_settings()),
         "counts": {"articles": matrix.shape[0], "terms": matrix.shape[1],
                    "nonzeros": int(matrix.nnz), "list_length": int(index.lists_[0].shape[1]),
-                   "latent_dimensions": int(index.latent_components_.shape[0])},
+                   "latent_dimensions": [int(d) for d in index.latent_blocks_]},
         "model": {"articles_at_fit": int(getattr(index, "model_articles_", matrix.shape[0])),
                   "weighed_since_fit": int(getattr(index, "model_changes_", 0))},
         "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -379,11 +379,16 @@ def _load(cls: type, handle: _Folder) -> Any:
         settings = validate_settings(manifest.get("settings", {}))
     except ConfigError as exc:
         raise IndexFormatError(f"{folder / MANIFEST}: {exc}") from None
-    components, vectors = _check_latent(folder, manifest, arrays, len(entries), len(vocabulary))
+    components, vectors, blocks = _check_latent(folder, manifest, arrays, len(entries),
+                                                len(vocabulary))
     index = cls(**settings)
-    index._set_state(entries=entries, vocabulary=vocabulary, idf=arrays["idf.npy"],
-                     matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf,
-                     latent_components=components, latent_vectors=vectors)
+    try:
+        index._set_state(entries=entries, vocabulary=vocabulary, idf=arrays["idf.npy"],
+                         matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf,
+                         latent_components=components, latent_vectors=vectors,
+                         latent_blocks=blocks)
+    except ValueError as exc:  # latent arrays that the saved settings cannot have made
+        raise IndexFormatError(f"{folder}: inconsistent index: {exc}") from None
     index.lists_ = _check_lists(folder, manifest, arrays, len(entries))
     model = manifest.get("model", {})
     at_fit, since = model.get("articles_at_fit", len(entries)), model.get("weighed_since_fit", 0)
@@ -394,16 +399,20 @@ def _load(cls: type, handle: _Folder) -> Any:
 
 
 def _check_latent(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray],
-                  rows: int, columns: int) -> tuple[np.ndarray, np.ndarray]:
-    dims = manifest.get("counts", {}).get("latent_dimensions")
+                  rows: int, columns: int) -> tuple[np.ndarray, np.ndarray, tuple]:
+    blocks = manifest.get("counts", {}).get("latent_dimensions")
     components, vectors = arrays["latent.components.npy"], arrays["latent.vectors.npy"]
-    if (not isinstance(dims, int) or isinstance(dims, bool) or dims < 0 or components.size != dims * columns
-            or vectors.size != dims * rows):
+    if not isinstance(blocks, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in blocks):
+        raise IndexFormatError(f"{folder / MANIFEST}: 'latent_dimensions' must be a list of "
+                               "positive whole numbers")
+    dims = sum(blocks)
+    if components.size != dims * columns or vectors.size != dims * rows:
         raise IndexFormatError(f"{folder}: inconsistent index: the latent arrays do not match "
                                f"{rows} articles, {columns} terms and {dims!r} dimensions")
     if not (np.all(np.isfinite(components)) and np.all(np.isfinite(vectors))):
         raise IndexFormatError(f"{folder}: inconsistent index: latent values must be finite")
-    return components.reshape(dims, columns), vectors.reshape(rows, dims)
+    return components.reshape(dims, columns), vectors.reshape(rows, dims), tuple(blocks)
 
 
 def _check_lists(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray],

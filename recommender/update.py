@@ -25,7 +25,6 @@ from .analysis import analyse_articles
 from .catalog import Entry
 from .corpus import Article
 from .errors import CorpusError
-from .latent import project
 
 __all__ = ["update_index", "DRIFT_WARNING"]
 
@@ -119,12 +118,13 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
     new_norms = np.concatenate([index.norms_, norms])[
         [row if kind == "old" else index.norms_.size + row for kind, row in order]]
     new_fields = {name: stack(index.field_tf_[name], field_tf[name]) for name in field_tf}
-    fresh_latent = project(matrix, index.latent_components_)
+    fresh_latent = index._project(matrix)
     new_latent = np.concatenate([index.latent_vectors_, fresh_latent])[
         [row if kind == "old" else index.latent_vectors_.shape[0] + row for kind, row in order]]
     index._set_state(entries=entries, vocabulary=index.vocabulary_, idf=index.idf_,
                      matrix=new_matrix, norms=new_norms, field_tf=new_fields,
-                     latent_components=index.latent_components_, latent_vectors=new_latent)
+                     latent_components=index.latent_components_, latent_vectors=new_latent,
+                     latent_blocks=index.latent_blocks_)
 
     # Carry the old lists over, renumbered; mark the ones to recompute.
     position = index._position

@@ -10,7 +10,6 @@ import pytest
 from recommender import CorpusError, RelatedIndex
 from recommender.analysis import analyse_articles
 from recommender.catalog import Entry
-from recommender.latent import project
 
 from .conftest import ARTICLES
 from .test_cli import run
@@ -28,7 +27,7 @@ def rebuild_under(model, articles):
     fresh._set_state(entries=[Entry.from_article(a, lang) for a, (lang, _) in zip(articles, analysed)],
                      vocabulary=model.vocabulary_, idf=model.idf_, matrix=matrix, norms=norms,
                      field_tf=field_tf, latent_components=model.latent_components_,
-                     latent_vectors=project(matrix, model.latent_components_))
+                     latent_vectors=model._project(matrix), latent_blocks=model.latent_blocks_)
     return fresh.precompute(K)
 
 
