@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .corpus import Article
+from .corpus import Article, clean_text
 from .markup import html_to_text
 from .text import Analyzer, detect_language, fold
 
@@ -87,6 +87,9 @@ def analyse_articles(
 
 
 def analyse_text(text: str, analyzer: Analyzer, lang: str | None = None) -> list[str]:
-    """Tokens of free text (plain or HTML), its language detected when not given."""
-    plain = html_to_text(text)
+    """Tokens of free text (plain or HTML), its language detected when not given.
+
+    The text is cleaned as article text is (:func:`~recommender.corpus.clean_text`):
+    control characters and terminal escape sequences are no words."""
+    plain = html_to_text(clean_text(text))
     return analyzer(plain, lang=lang or detect_language(plain[:_LANGUAGE_SAMPLE]))

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import reprlib
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +18,8 @@ from typing import Any
 from .errors import ConfigError, CorpusError
 from .formats import READERS, Problem, Record, detect_format
 
-__all__ = ["Article", "load_articles", "LANGUAGES", "MAX_REPORTED_PROBLEMS"]
+__all__ = ["Article", "CorpusWarning", "load_articles", "clean_text", "LANGUAGES",
+           "MAX_REPORTED_PROBLEMS", "MAX_BODY_CHARS", "MAX_FIELD_CHARS"]
 
 #: Languages the analysis knows; ``lang`` must be one of them when given.
 LANGUAGES = ("pt", "en")
@@ -23,7 +27,22 @@ LANGUAGES = ("pt", "en")
 #: Problems listed in one error; the rest are counted.
 MAX_REPORTED_PROBLEMS = 100
 
+#: Characters of a body that are kept; the rest is cut off, with a :class:`CorpusWarning`.
+#: Two million characters is about 300,000 words: several books, ten times the longest
+#: essay. Without a cap, analysing one 50 MB body takes gigabytes for a moment.
+MAX_BODY_CHARS = 2_000_000
+
+#: Characters kept of every other text field (title, blurb, url, each author and tag).
+MAX_FIELD_CHARS = 100_000
+
 _TEXT_FIELDS = ("title", "body", "url", "blurb", "translation_of")
+
+# Fields shown on one line (a sidebar, a terminal): line breaks in them become spaces.
+_ONE_LINE_FIELDS = frozenset({"title", "url", "blurb", "author", "tags"})
+
+
+class CorpusWarning(UserWarning):
+    """Input that was accepted after a change the user should know about (a cut-off body)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +99,15 @@ class Article:
     related: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        notes: list[tuple[str, str]] = []
         values, problems = _coerce(
-            {name: getattr(self, name) for name in self.__dataclass_fields__}
+            {name: getattr(self, name) for name in self.__dataclass_fields__}, notes
         )
+        label = values["id"] if "id" in values else "<article>"
         if problems:
-            label = self.id if isinstance(self.id, str) and self.id else "<article>"
             raise CorpusError([f"{label}: {name}: {message}" for name, message in problems])
+        for name, message in notes:
+            warnings.warn(f"{label}: {name}: {message}", CorpusWarning, stacklevel=3)
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -95,10 +117,17 @@ class Article:
         return f"{self.title}\n{self.body}" if self.title and self.body else self.title or self.body
 
 
-def _coerce(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Check and normalise field values; return them with (field, message) problems."""
+def _coerce(
+    values: dict[str, Any], notes: list[tuple[str, str]] | None = None
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Check and normalise field values; return them with (field, message) problems.
+
+    Text is cleaned (:func:`clean_text`) and cut to its maximum length; each cut
+    is added to ``notes`` as (field, message) when a list is given.
+    """
     out: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
+    notes = [] if notes is None else notes
 
     ident = values.get("id")
     if ident is None:
@@ -107,6 +136,12 @@ def _coerce(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str
         problems.append(("id", f"must be a string, got {_describe(ident)}"))
     elif not ident.strip():
         problems.append(("id", "must not be empty"))
+    elif (bad := _invalid_unicode(ident)) is not None:
+        problems.append(("id", f"{bad}; ids are shown and linked, so they must be plain text"))
+    elif _UNPRINTABLE.search(ident):
+        char = _UNPRINTABLE.search(ident)[0]
+        problems.append(("id", f"holds the control character U+{ord(char):04X} "
+                               f"({_describe(ident)}); ids must be printable"))
     else:
         out["id"] = ident
 
@@ -114,10 +149,14 @@ def _coerce(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str
         value = values.get(name)
         if value is None:
             out[name] = "" if name in ("title", "body") else None
-        elif isinstance(value, str):
+        elif not isinstance(value, str):
+            problems.append((name, f"must be a string, got {_describe(value)}"))
+        elif (bad := _invalid_unicode(value)) is not None:
+            problems.append((name, bad))
+        elif name == "translation_of":  # an id: checked against the corpus by fit
             out[name] = value
         else:
-            problems.append((name, f"must be a string, got {_describe(value)}"))
+            out[name] = _clean_field(name, value, notes)
     if (
         isinstance(values.get("title", ""), str | None)
         and isinstance(values.get("body", ""), str | None)
@@ -129,6 +168,9 @@ def _coerce(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str
     out["author"] = _string_tuple(values.get("author"), "author", problems, allow_str=True)
     out["tags"] = _string_tuple(values.get("tags"), "tags", problems, allow_str=False)
     out["related"] = _string_tuple(values.get("related"), "related", problems, allow_str=False)
+    for name in ("author", "tags"):
+        cleaned = tuple(_clean_field(name, item, notes) for item in out[name])
+        out[name] = tuple(item for item in cleaned if item.strip())
 
     date = values.get("date")
     if date is None or isinstance(date, dt.date):
@@ -162,8 +204,13 @@ def _string_tuple(value: Any, name: str, problems: list, *, allow_str: bool) -> 
     if isinstance(value, list | tuple):
         bad = [i for i, item in enumerate(value) if not isinstance(item, str)]
         if bad:
-            problems.append((name, f"item {bad[0]} must be a string, got {_describe(value[bad[0]])}"))
+            item = _describe(value[bad[0]])
+            problems.append((name, f"item {bad[0]} must be a string, got {item}"))
             return ()
+        for item in value:
+            if (message := _invalid_unicode(item)) is not None:
+                problems.append((name, message))
+                return ()
         return tuple(item for item in value if item.strip())
     kind = "a string or a list of strings" if allow_str else "a list of strings"
     problems.append((name, f"must be {kind}, got {_describe(value)}"))
@@ -171,7 +218,10 @@ def _string_tuple(value: Any, name: str, problems: list, *, allow_str: bool) -> 
 
 
 def parse_date(text: str) -> dt.date | dt.datetime | None:
-    """Parse an ISO 8601 date (``2024-07-21``) or datetime; None when it is not one."""
+    """Parse an ISO 8601 date (``2024-07-21``) or datetime; None when it is not one
+    (also when ``text`` is not a string)."""
+    if not isinstance(text, str):
+        return None
     text = text.strip()
     try:
         if len(text) == 10:
@@ -181,47 +231,161 @@ def parse_date(text: str) -> dt.date | dt.datetime | None:
         return None
 
 
+# A repr that stays short whatever it is given: a value nested 100,000 deep, or YAML
+# aliases that share one list a billion times, must not be expanded to be quoted.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 70
+
+
 def _describe(value: Any) -> str:
     names = {bool: "a boolean", int: "a number", float: "a number", list: "a list",
              dict: "an object", str: "a string"}
-    return f"{names.get(type(value), type(value).__name__)} {value!r}"[:80]
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        shown = f"of {value.bit_length()} bits"  # repr of a huge int is slow, or refused
+    else:
+        shown = _SHORT_REPR.repr(value)
+    return f"{names.get(type(value), type(value).__name__)} {shown}"[:80]
+
+
+# -- cleaning text ------------------------------------------------------------------
+
+# Terminal escape sequences (ECMA-48), so that neither their letters reach the index
+# ("\x1b[31m" would give the token "31m") nor the sequences a terminal printing a
+# title: CSI (colours, cursor moves), string commands up to their terminator (OSC sets
+# a window title or a hyperlink; bounded, so a stray ESC ] never swallows a body), and
+# two-character escapes.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,16}[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}?(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]{0,16}[0-~]"
+)
+# Characters that end a line or a page, or separate records: whitespace in prose.
+_BREAKS = "\t\n\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029"
+_LINE_BREAKS = re.compile(f"[ \t]*[{_BREAKS}]+[ \t]*")
+# Every other control character (C0, DEL, C1): never text.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NEEDS_CLEANING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_PAGE_BREAKS = re.compile("\r\n?|[\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str, *, one_line: bool = False) -> str:
+    r"""Remove what is not text from ``text``: terminal escape sequences and control
+    characters.
+
+    NUL, bell, backspace, ESC and the rest of the C0 and C1 control characters are
+    dropped, with the escape sequences they start (``\x1b[31m``, ``\x1b]0;...\x07``).
+    Tabs and line breaks stay, except that form feed, vertical tab, the separators
+    U+001C–U+001F, NEL and U+2028/U+2029 become line ends (CR and CRLF too); with
+    ``one_line``, every line break and the blanks around it become one space and
+    the result is stripped. Text that needs no cleaning is returned unchanged.
+
+    Examples
+    --------
+    >>> clean_text("Terra\x1b[31m vermelha\x1b[0m\x00")
+    'Terra vermelha'
+    >>> clean_text("Título\r\n  em duas linhas\n", one_line=True)
+    'Título em duas linhas'
+    """
+    if not _NEEDS_CLEANING.search(text) and not (one_line and ("\n" in text or "\t" in text)):
+        return text
+    if "\x1b" in text or not text.isascii():
+        text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _CONTROLS.sub("", text)
+    if one_line:
+        return _LINE_BREAKS.sub(" ", text).strip()
+    return _PAGE_BREAKS.sub("\n", text)
+
+
+def _invalid_unicode(text: str) -> str | None:
+    """A message when ``text`` holds a lone surrogate (JSON's ``"\\ud800"``), else None."""
+    match = _SURROGATE.search(text)
+    if match is None:
+        return None
+    return (f"holds a lone surrogate U+{ord(match[0]):04X} at character {match.start() + 1}, "
+            "which is not valid Unicode (a broken \\u escape?)")
+
+
+# Images pasted into a post end up inline as base64 (src="data:image/png;base64,...");
+# they are no text, and go first when a body is too long.
+_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,[A-Za-z0-9+/=\s]{1000,}", re.IGNORECASE)
+
+
+def _clean_field(name: str, value: str, notes: list[tuple[str, str]]) -> str:
+    limit = MAX_BODY_CHARS if name == "body" else MAX_FIELD_CHARS
+    if len(value) > limit:
+        size = len(value)
+        if name == "body":
+            value = _DATA_URI.sub("data:", value)
+        if len(value) > limit:
+            cut = value.rfind(" ", limit - 1000, limit)
+            cut = cut if cut > 0 else limit
+            notes.append((name, f"{size:,} characters, more than the {limit:,} kept; "
+                                f"cut after character {cut:,}"))
+            value = value[:cut]
+    return clean_text(value, one_line=name in _ONE_LINE_FIELDS)
 
 
 def articles_from_records(items: Iterable[Record | Problem]) -> list[Article]:
     """Validate raw records into Articles, raising one CorpusError that lists every problem.
 
-    Duplicate ids are reported with both places, also across files.
+    Duplicate ids are reported with both places, also across files. Text is
+    cleaned as :class:`Article` cleans it; a field cut to its maximum length gives a
+    :class:`CorpusWarning` naming the file and line.
     """
     articles: list[Article] = []
-    problems: list[str] = []
+    problems = _Problems()
     first_seen: dict[str, tuple[str, int]] = {}
     for item in items:
         if isinstance(item, Problem):
-            problems.append(str(item))
+            problems.add(str(item))
             continue
-        values, found = _coerce(item.fields)
+        notes: list[tuple[str, str]] = []
+        values, found = _coerce(item.fields, notes)
         where = f"{item.source}:{item.line}"
-        problems.extend(f"{where}: {name}: {message}" for name, message in found)
+        for name, message in found:
+            problems.add(f"{where}: {name}: {message}")
         ident = values.get("id")
         if ident is not None:
             if ident in first_seen:
                 source, line = first_seen[ident]
                 place = f"line {line}" if source == item.source else f"{source}:{line}"
-                problems.append(f"{where}: id: duplicate id {ident!r} (first used on {place})")
+                problems.add(f"{where}: id: duplicate id {ident!r} (first used on {place})")
                 continue
             first_seen[ident] = (item.source, item.line)
         if not found:
-            articles.append(Article(**values))
+            for name, message in notes:
+                warnings.warn(f"{where}: {name}: {message}", CorpusWarning, stacklevel=2)
+            if not problems:  # once the corpus is bad, only its problems are wanted
+                articles.append(Article(**values))
     if problems:
-        raise CorpusError(_capped(problems))
+        raise CorpusError(problems.listed())
     return articles
 
 
-def _capped(problems: list[str]) -> list[str]:
-    if len(problems) <= MAX_REPORTED_PROBLEMS:
-        return problems
-    rest = len(problems) - MAX_REPORTED_PROBLEMS
-    return problems[:MAX_REPORTED_PROBLEMS] + [f"... and {rest} more problems"]
+class _Problems:
+    """The first :data:`MAX_REPORTED_PROBLEMS` problems and a count of the rest, so that
+    a file with millions of bad lines is reported in bounded memory."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+        self.more = 0
+
+    def add(self, problem: str) -> None:
+        if len(self.shown) < MAX_REPORTED_PROBLEMS:
+            self.shown.append(problem)
+        else:
+            self.more += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.shown)
+
+    def listed(self) -> list[str]:
+        if not self.more:
+            return self.shown
+        return [*self.shown, f"... and {self.more} more problems"]
 
 
 def load_articles(
@@ -274,12 +438,16 @@ def load_articles(
         before = len(opened)
         try:
             reader = READERS[format or detect_format(path)]
-            opened.extend(reader(path))
         except FileNotFoundError:
             opened.append(Problem(path, None, "file", "no such file or directory"))
             continue
         except ValueError as exc:  # detect_format: a name it cannot place
             raise ConfigError(str(exc)) from None
+        try:
+            opened.extend(reader(path))
+        except FileNotFoundError:
+            opened.append(Problem(path, None, "file", "no such file or directory"))
+            continue
         except IsADirectoryError:
             opened.append(Problem(path, None, "file", "is a directory; a folder of Markdown "
                                   "files needs --format markdown"))

@@ -19,6 +19,8 @@ import datetime as dt
 import json
 import os
 import re
+import reprlib
+import stat
 import tomllib
 from collections.abc import Iterator
 from typing import Any
@@ -129,6 +131,13 @@ def _raise(error: OSError) -> None:
 def _read_file(
     source: str, name: str, relative: tuple[str, ...] = ()
 ) -> Iterator[Record | Problem]:
+    if relative:  # found in a folder, not named by the user: a regular file or nothing
+        mode = os.stat(source).st_mode
+        if not stat.S_ISREG(mode):
+            yield Problem(source, None, "file",
+                          "not a regular file (a pipe, a device, or a link to one); "
+                          "a Markdown folder holds only files")
+            return
     with open(source, "rb") as stream:
         data = stream.read()
     if data.startswith(BOM):
@@ -185,6 +194,12 @@ def _split_front_matter(source: str, text: str) -> tuple[dict, str, Problem | No
             return {}, "", Problem(source, exc.lineno, "front matter",
                                    f"JSON front matter does not parse: {exc.msg} "
                                    f"(column {exc.colno})")
+        except RecursionError:
+            return {}, "", Problem(source, 1, "front matter",
+                                   "JSON front matter does not parse: nested too deeply")
+        except ValueError as exc:  # an integer longer than Python converts
+            return {}, "", Problem(source, 1, "front matter",
+                                   f"JSON front matter does not parse: {exc}")
         body = text[end:].removeprefix("\n")
         problem = None
     else:
@@ -203,6 +218,9 @@ def _parse_yaml(source: str, raw: str) -> tuple[Any, Problem | None]:
     yaml = _import_yaml()
     try:
         return yaml.safe_load(raw), None
+    except RecursionError:
+        return None, Problem(source, 2, "front matter",
+                             "YAML does not parse: nested too deeply")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = 2 + mark.line if mark is not None else 1
@@ -215,6 +233,11 @@ def _parse_yaml(source: str, raw: str) -> tuple[Any, Problem | None]:
         return None, Problem(source, line, "front matter", message)
     except yaml.YAMLError as exc:
         return None, Problem(source, 1, "front matter", f"YAML does not parse: {exc}")
+    except (ValueError, OverflowError) as exc:
+        # PyYAML's constructors let these through: a date such as 2024-13-45, an
+        # integer longer than Python converts.
+        return None, Problem(source, 2, "front matter",
+                             f"YAML does not parse: a value cannot be read ({exc})")
 
 
 def _import_yaml():
@@ -234,6 +257,8 @@ _TOML_END = " (at end of document)"
 def _parse_toml(source: str, raw: str) -> tuple[Any, Problem | None]:
     try:
         return tomllib.loads(raw), None
+    except RecursionError:
+        return None, Problem(source, 2, "front matter", "TOML does not parse: nested too deeply")
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line = 1
@@ -245,6 +270,9 @@ def _parse_toml(source: str, raw: str) -> tuple[Any, Problem | None]:
             line = 2 + raw.count("\n")
             message = f"{message[:-len(_TOML_END)]} (at the end of the front matter)"
         return None, Problem(source, line, "front matter", f"TOML does not parse: {message}")
+    except ValueError as exc:  # an integer longer than Python converts
+        return None, Problem(source, 2, "front matter",
+                             f"TOML does not parse: a value cannot be read ({exc})")
 
 
 # -- fields ------------------------------------------------------------------------
@@ -330,10 +358,16 @@ def _text(value: Any) -> Any:
 
 
 def _authors(value: Any) -> Any:
+    """A name, or a list of names; ``{name: ...}`` mappings give their name. One level
+    only: a list inside the list is passed on as it is, for the corpus to report."""
+    if isinstance(value, list):
+        return [_author(item) for item in value]
+    return _author(value)
+
+
+def _author(value: Any) -> Any:
     if isinstance(value, dict) and "name" in value:
         return _text(value["name"])
-    if isinstance(value, list):
-        return [_authors(item) for item in value]
     return _text(value)
 
 
@@ -389,7 +423,13 @@ def _is_false(value: Any) -> bool:
     return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no"))
 
 
+# Short whatever the value: YAML aliases can share one list a billion times over.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 70
+
+
 def _describe(value: Any) -> str:
     names = {bool: "a boolean", int: "a number", float: "a number", list: "a list",
              dict: "a mapping", str: "a string"}
-    return f"{names.get(type(value), type(value).__name__)} {value!r}"[:80]
+    return f"{names.get(type(value), type(value).__name__)} {_SHORT_REPR.repr(value)}"[:80]

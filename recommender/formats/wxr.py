@@ -154,6 +154,12 @@ class _WxrParser:
                 self.source, exc.lineno, "xml",
                 f"malformed XML: {expat.ErrorString(exc.code)} (column {exc.offset + 1})"))
             self.done = True
+        except LookupError as exc:  # <?xml encoding="..."?> that Python does not know
+            self._out.append(Problem(
+                self.source, self._parser.CurrentLineNumber or 1, "xml",
+                f"the XML declaration names an encoding Python does not know ({exc}); "
+                "WordPress writes UTF-8: re-export the file, or re-save it as UTF-8"))
+            self.done = True
 
     def take(self) -> Iterator[Record | Problem]:
         out, self._out = self._out, []
