@@ -21,19 +21,19 @@ grow with the number of lists.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
 import secrets
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from .atomic import fsync_directory, new_directory_beside, swap_in
+from .atomic import write_synced as _write_synced  # a module name, so tests can fail it
 from .errors import ConfigError
 from .render import LABELS, SidebarTemplate, dumps_export, records, safe_href, sidebar_html
 
@@ -278,7 +278,7 @@ def export_html(index: RelatedIndex, directory: str | os.PathLike[str], k: int =
     _check_replaceable(target)
     entries = {entry.id: entry for entry in index.entries_}
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = _new_directory_beside(target)
+    staging = new_directory_beside(target)
     try:
         names: dict[str, str] = {}
         unlinked: set[str] = set()
@@ -300,8 +300,8 @@ def export_html(index: RelatedIndex, directory: str | os.PathLike[str], k: int =
             _write_synced(staging / name, text.encode("utf-8"))
         marker = {"format": _MARKER_FORMAT, "version": 1, "articles": len(names)}
         _write_synced(staging / MARKER, (json.dumps(marker, sort_keys=True) + "\n").encode())
-        _fsync_directory(staging)
-        _swap_in(staging, target)
+        fsync_directory(staging)
+        swap_in(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the new output if failed, else the old
     return ExportResult(len(names), tuple(sorted(unlinked)))
@@ -317,67 +317,10 @@ def _check_replaceable(target: Path) -> None:
                           "choose an empty or new directory")
 
 
-def _new_directory_beside(target: Path) -> Path:
-    """An empty directory next to ``target`` with the usual permissions (not mkdtemp's 0700)."""
-    for _ in range(100):
-        candidate = target.parent / f".{target.name}.tmp-{secrets.token_hex(6)}"
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"{target.parent}: could not create a temporary directory")
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "xb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
 
 
-def _fsync_directory(path: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
-def _swap_in(staging: Path, target: Path) -> None:
-    """Put ``staging`` at ``target``; afterwards ``staging`` holds the old output, if any."""
-    if not target.exists():
-        try:
-            os.rename(staging, target)
-            _fsync_directory(target.parent)
-            return
-        except OSError:
-            if not target.exists():
-                raise
-    if _exchange(staging, target):
-        _fsync_directory(target.parent)
-        return
-    # No atomic exchange here: two renames, with a moment without ``target``.
-    old = target.parent / f".{target.name}.old-{secrets.token_hex(6)}"
-    os.rename(target, old)
-    try:
-        os.rename(staging, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    os.rename(old, staging)
-    _fsync_directory(target.parent)
 
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directories atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if
-    the platform or file system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

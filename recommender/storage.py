@@ -24,7 +24,6 @@ so readers and a failed build never see a half-written index.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import io
 import json
@@ -32,7 +31,6 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -41,6 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._version import __version__
+from .atomic import fsync_directory, new_directory_beside, swap_in
+from .atomic import write_synced as _write_synced  # a module name, so tests can fail it
 from .catalog import Entry
 from .errors import ConfigError, IndexFormatError
 from .explain import EXPLAINED_FIELDS
@@ -127,12 +127,12 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
     payload[MANIFEST] = json.dumps(manifest, ensure_ascii=False, sort_keys=True,
                                    indent=2).encode() + b"\n"
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    staging = new_directory_beside(target)
     try:
         for name, data in payload.items():  # manifest last: it vouches for the rest
             _write_synced(staging / name, data)
-        _fsync_directory(staging)
-        _swap_in(staging, target)
+        fsync_directory(staging)
+        swap_in(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -145,56 +145,12 @@ def _check_replaceable(target: Path) -> None:
                                "not a recommender index; choose an empty or new directory")
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
 
 
-def _fsync_directory(path: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
-def _swap_in(staging: Path, target: Path) -> None:
-    """Put ``staging`` at ``target``; afterwards ``staging`` holds the old index, if any."""
-    if not target.exists():
-        try:
-            os.rename(staging, target)
-            _fsync_directory(target.parent)
-            return
-        except OSError:
-            if not target.exists():
-                raise
-    if _exchange(staging, target):
-        _fsync_directory(target.parent)
-        return
-    # No atomic exchange on this platform: two renames, with a brief window without target.
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    os.rmdir(old)
-    os.rename(target, old)
-    os.rename(staging, target)
-    os.rename(old, staging)
-    _fsync_directory(target.parent)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
 
 
 class _Folder:
