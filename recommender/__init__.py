@@ -5,7 +5,7 @@
 """
 
 from ._version import __version__
-from .corpus import Article, load_articles
+from .corpus import Article, CorpusWarning, load_articles
 from .errors import (
     ConfigError,
     CorpusError,
@@ -21,6 +21,7 @@ __all__ = [
     "Article",
     "ConfigError",
     "CorpusError",
+    "CorpusWarning",
     "IndexFormatError",
     "NotFittedError",
     "RecommenderError",

@@ -10,7 +10,11 @@ import secrets
 import sys
 from pathlib import Path
 
-__all__ = ["new_directory_beside", "write_synced", "fsync_directory", "swap_in"]
+__all__ = ["new_directory_beside", "remove_stale_siblings", "write_synced", "fsync_directory",
+           "swap_in"]
+
+#: A staging directory older than this was left by a run that died.
+STALE_SECONDS = 3600
 
 
 def new_directory_beside(target: Path) -> Path:
@@ -25,6 +29,25 @@ def new_directory_beside(target: Path) -> Path:
         except FileExistsError:
             continue
     raise FileExistsError(f"{target.parent}: could not create a temporary directory")
+
+
+def remove_stale_siblings(target: Path, max_age: float = STALE_SECONDS) -> None:
+    """Remove staging directories beside ``target`` that runs killed midway left behind.
+    Only those older than ``max_age`` seconds: a younger one may belong to a run
+    still going on."""
+    import shutil
+    import time
+
+    if not target.parent.is_dir():
+        return
+    now = time.time()
+    for sibling in target.parent.glob(f".{target.name}.tmp-*"):
+        try:
+            if sibling.is_dir() and not sibling.is_symlink() and \
+                    now - sibling.stat().st_mtime > max_age:
+                shutil.rmtree(sibling, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def write_synced(path: Path, data: bytes) -> None:

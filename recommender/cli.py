@@ -10,11 +10,13 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from ._version import __version__
+from .corpus import CorpusWarning as RecommenderWarning
 from .errors import RecommenderError
 
 __all__ = ["main"]
@@ -449,7 +451,11 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return args.run(args, out, err)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", RecommenderWarning)
+            warnings.showwarning = lambda message, *_: err.write(
+                f"recommender: warning: {message}\n")
+            return args.run(args, out, err)
     except _UsageError as exc:
         err.write(f"{exc}\n")
         return EXIT_USAGE

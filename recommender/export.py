@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .atomic import fsync_directory, new_directory_beside, swap_in
+from .atomic import fsync_directory, new_directory_beside, remove_stale_siblings, swap_in
 from .atomic import write_synced as _write_synced  # a module name, so tests can fail it
 from .errors import ConfigError
 from .render import LABELS, SidebarTemplate, dumps_export, records, safe_href, sidebar_html
@@ -278,6 +278,7 @@ def export_html(index: RelatedIndex, directory: str | os.PathLike[str], k: int =
     _check_replaceable(target)
     entries = {entry.id: entry for entry in index.entries_}
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_siblings(target)
     staging = new_directory_beside(target)
     try:
         names: dict[str, str] = {}

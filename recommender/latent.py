@@ -20,6 +20,8 @@ of the components anyway, only on the subspace they span.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -112,7 +114,11 @@ def fit_latent(
         matrix, dtype=np.float64)
     svd = TruncatedSVD(n_components=d, algorithm="randomized", n_iter=n_iter,
                        random_state=random_state)
-    svd.fit(data)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        # Rows with no variance (a corpus of copies) make scikit-learn's explained-variance
+        # ratio 0/0; that ratio is not used here.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        svd.fit(data)
     components = svd.components_
     # One sign per component, whatever the solver chose: largest |entry| positive.
     pivots = np.argmax(np.abs(components), axis=1)

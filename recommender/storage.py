@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import os
 import shutil
 import stat
@@ -39,7 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._version import __version__
-from .atomic import fsync_directory, new_directory_beside, swap_in
+from .atomic import fsync_directory, new_directory_beside, remove_stale_siblings, swap_in
 from .atomic import write_synced as _write_synced  # a module name, so tests can fail it
 from .catalog import Entry
 from .errors import ConfigError, IndexFormatError
@@ -127,6 +128,7 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
     payload[MANIFEST] = json.dumps(manifest, ensure_ascii=False, sort_keys=True,
                                    indent=2).encode() + b"\n"
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_siblings(target)  # left by builds that were killed while saving
     staging = new_directory_beside(target)
     try:
         for name, data in payload.items():  # manifest last: it vouches for the rest
@@ -259,25 +261,28 @@ def _read_verified(folder: _Folder, name: str, info: dict[str, Any]) -> bytes:
     return data
 
 
+_NPY_HEADER = re.compile(rb"\{'descr': '([<>|][a-z]\d)', 'fortran_order': False, "
+                         rb"'shape': \((\d+),\), \} *\n")
+
+
 def _parse_array(path: Path, data: bytes, dtype: np.dtype) -> np.ndarray:
-    """A 1-d array of ``dtype`` from .npy bytes, its header checked against the data's
-    length before anything is allocated; object arrays (pickles) are refused."""
-    stream = io.BytesIO(data)
-    try:
-        version = np.lib.format.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, found = np.lib.format.read_array_header_1_0(stream)
-        elif version in ((2, 0), (3, 0)):
-            shape, fortran, found = np.lib.format.read_array_header_2_0(stream)
-        else:
-            raise ValueError(f"unknown .npy version {version}")
-    except (ValueError, OSError, EOFError, SyntaxError) as exc:
-        raise IndexFormatError(f"{path}: not a valid .npy array ({exc})") from None
-    if found.hasobject or found != dtype or len(shape) != 1 or fortran:
-        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array, got {found} {shape}")
-    offset = stream.tell()
-    if shape[0] * dtype.itemsize != len(data) - offset:
-        raise IndexFormatError(f"{path}: the header claims {shape[0]} values, the file holds "
+    """A 1-d array of ``dtype`` from .npy bytes. Only the header that ``np.save`` writes
+    for such an array is accepted (matched as text, never evaluated), and the data's
+    length is checked against it before anything is allocated; object arrays (pickles)
+    are refused."""
+    if len(data) < 10 or data[:8] != b"\x93NUMPY\x01\x00":
+        raise IndexFormatError(f"{path}: not a valid .npy array (format 1.0 header expected)")
+    header_length = int.from_bytes(data[8:10], "little")
+    match = _NPY_HEADER.fullmatch(data[10:10 + header_length])
+    if match is None:
+        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array (the .npy header is "
+                               "not one that recommender writes)")
+    found = np.dtype(match.group(1).decode())
+    if found != dtype:
+        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array, got {found}")
+    count, offset = int(match.group(2)), 10 + header_length
+    if count * dtype.itemsize != len(data) - offset:
+        raise IndexFormatError(f"{path}: the header claims {count} values, the file holds "
                                f"{(len(data) - offset) // dtype.itemsize}")
     return np.frombuffer(data, dtype=dtype, offset=offset).copy()
 
@@ -313,10 +318,13 @@ def _load(cls: type, handle: _Folder) -> Any:
         raise IndexFormatError(f"{folder / 'vocabulary.json'}: expected a list of strings")
     entries = [Entry.from_json(r, f"{folder / 'articles.json'}: item {i}")
                for i, r in enumerate(records)]
-    if arrays["idf.npy"].shape != (len(vocabulary),) or not np.all(np.isfinite(arrays["idf.npy"])):
-        raise IndexFormatError(f"{folder / 'idf.npy'}: expected {len(vocabulary)} finite values")
-    if arrays["norms.npy"].shape != (len(entries),) or not np.all(np.isfinite(arrays["norms.npy"])):
-        raise IndexFormatError(f"{folder / 'norms.npy'}: expected {len(entries)} finite values")
+    idf, norms = arrays["idf.npy"], arrays["norms.npy"]
+    if idf.shape != (len(vocabulary),) or not np.all(np.isfinite(idf)) or np.any(idf < 1):
+        raise IndexFormatError(f"{folder / 'idf.npy'}: expected {len(vocabulary)} finite "
+                               "values of at least 1 (smoothed idf)")
+    if norms.shape != (len(entries),) or not np.all(np.isfinite(norms)) or np.any(norms < 0):
+        raise IndexFormatError(f"{folder / 'norms.npy'}: expected {len(entries)} finite, "
+                               "non-negative values")
     matrix = _check_matrix(folder, "matrix", arrays, len(entries), len(vocabulary), unit=True)
     field_tf = {name: _check_matrix(folder, f"fields.{name}", arrays, len(entries),
                                     len(vocabulary), unit=False)

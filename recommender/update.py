@@ -69,7 +69,6 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
     width = index.lists_[0].shape[1]
     old_position = dict(index._position)
     old_display = {ident: _display(index, row) for ident, row in old_position.items()}
-    incoming = {a.id: a for a in articles}
     digests = {e.id: e.digest for e in index.entries_}
     added = [a for a in articles if a.id not in old_position]
     updated = [a for a in articles if a.id in old_position]

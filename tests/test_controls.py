@@ -1,7 +1,6 @@
 """Editor controls: floors, filters, diversity, duplicates, translations, decay, pins,
 explanations and settings files."""
 
-import datetime as dt
 import json
 
 import pytest

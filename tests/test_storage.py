@@ -99,7 +99,7 @@ def test_object_arrays_are_refused_even_with_a_matching_manifest(saved):
     buffer = io.BytesIO()
     np.save(buffer, np.array([{"x": 1}], dtype=object), allow_pickle=True)
     _rewrite(saved, "idf.npy", buffer.getvalue())
-    with pytest.raises(IndexFormatError, match="idf.npy: expected a 1-d float64 array, got object"):
+    with pytest.raises(IndexFormatError, match="idf.npy: expected a 1-d float64 array"):
         RelatedIndex.load(saved)
 
 
