@@ -67,7 +67,9 @@ class RelatedIndex:
     latent_components : int or sequence of int, default (25, 100)
         Dimensions of latent topic spaces (truncated SVD, as in LSA) of the
         tf-idf matrix, one per entry; their cosines are averaged, so that a
-        coarse and a finer view of the topics both count. 0 or () turns it off.
+        coarse and a finer view of the topics both count. A space needs ten
+        articles per dimension and is left out (or shrunk) on a smaller corpus.
+        0 or () turns it off.
     latent_weight : float, default 0.5
         The score is ``(1 - w) * tf-idf cosine + w * latent cosine``, clipped
         to [0, 1]. Chosen by measurement on labelled corpora (see the README).
@@ -235,11 +237,12 @@ class RelatedIndex:
             return (np.zeros((0, matrix.shape[1]), np.float32),
                     np.zeros((matrix.shape[0], 0), np.float32), ())
         fitted = [fit_latent(matrix, d, n_iter=5, random_state=0) for d in spaces]
+        fitted = [(c, v) for c, v in fitted if c.shape[0]]  # spaces too big for the corpus
         blocks = tuple(c.shape[0] for c, _ in fitted)
-        if not all(blocks):
+        if not blocks:
             return (np.zeros((0, matrix.shape[1]), np.float32),
                     np.zeros((matrix.shape[0], 0), np.float32), ())
-        scale = np.float32(1.0 / np.sqrt(len(spaces)))
+        scale = np.float32(1.0 / np.sqrt(len(blocks)))
         return (np.vstack([c for c, _ in fitted]),
                 np.hstack([v * scale for _, v in fitted]), blocks)
 

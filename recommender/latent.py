@@ -41,17 +41,20 @@ def n_latent_components(n_articles: int, n_terms: int, n_components: int) -> int
     Returns
     -------
     int
-        ``min(n_components, n_articles - 1, n_terms - 1)``, and 0 when that is
-        below 1 (a latent view of a one-article or one-term corpus says nothing).
+        ``min(n_components, n_articles // 10, n_terms - 1)``, and 0 when that is
+        below 2. Ten articles per dimension at least: with fewer, the singular
+        values of unrelated articles tie and the SVD returns an arbitrary
+        subspace in which articles that share nothing look alike.
 
     Examples
     --------
-    >>> n_latent_components(5000, 40000, 50), n_latent_components(12, 300, 50)
-    (50, 11)
-    >>> n_latent_components(1, 30, 50)
+    >>> n_latent_components(5000, 40000, 50), n_latent_components(300, 3000, 50)
+    (50, 30)
+    >>> n_latent_components(12, 300, 50)
     0
     """
-    return max(0, min(int(n_components), n_articles - 1, n_terms - 1))
+    d = min(int(n_components), n_articles // 10, n_terms - 1)
+    return d if d >= 2 else 0
 
 
 def _unit_rows(dense: np.ndarray) -> np.ndarray:
@@ -94,11 +97,11 @@ def fit_latent(
     Examples
     --------
     >>> import numpy as np
-    >>> x = np.array([[1, 1, 0, 0], [1, 0.9, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0.8]])
+    >>> x = np.tile([[1, 1, 0, 0], [1, 0.9, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0.8]], (5, 1))
     >>> components, vectors = fit_latent(x / np.linalg.norm(x, axis=1, keepdims=True), 2)
     >>> components.shape, vectors.shape
-    ((2, 4), (4, 2))
-    >>> np.round(vectors @ vectors.T, 2)[0].tolist()
+    ((2, 4), (20, 2))
+    >>> (np.round(vectors @ vectors.T, 2)[0, :4] + 0.0).tolist()
     [1.0, 1.0, 0.0, 0.0]
     """
     for name, value in (("n_components", n_components), ("n_iter", n_iter)):

@@ -277,9 +277,9 @@ def _parse_array(path: Path, data: bytes, dtype: np.dtype) -> np.ndarray:
     if match is None:
         raise IndexFormatError(f"{path}: expected a 1-d {dtype} array (the .npy header is "
                                "not one that recommender writes)")
-    found = np.dtype(match.group(1).decode())
-    if found != dtype:
-        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array, got {found}")
+    found = match.group(1).decode("ascii")
+    if found != dtype.str:
+        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array, got {found!r}")
     count, offset = int(match.group(2)), 10 + header_length
     if count * dtype.itemsize != len(data) - offset:
         raise IndexFormatError(f"{path}: the header claims {count} values, the file holds "

@@ -413,9 +413,26 @@ def test_an_article_made_in_python_is_cleaned_and_cut_as_well():
     assert article.title == "Título" and len(article.body) <= MAX_BODY_CHARS
 
 
+def _peak_rss_of_build(path: Path, out: Path) -> tuple[float, float, str]:
+    """Peak RSS (MB), seconds and stderr of ``recommender build`` in a fresh process."""
+    code = ("import resource, sys; from recommender.cli import main; "
+            "code = main(sys.argv[1:]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
+            "sys.exit(code)")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, "build", str(path), "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    return int(done.stderr.splitlines()[-1]) / 1024, time.perf_counter() - started, done.stderr
+
+
 def test_the_cli_builds_an_index_from_a_50_mb_body_in_bounded_memory(tmp_path):
-    """One 50 MB body: cut to MAX_BODY_CHARS with a warning on stderr; measured here
-    (the figures go to the report): without the cut, 17 s and 620 MB peak RSS."""
+    """One 50 MB body: cut to MAX_BODY_CHARS with a warning on stderr. Memory is measured
+    against a small build in the same environment (absolute figures vary with the
+    installed libraries): without the cut, the 50 MB body cost about 500 MB more."""
+    small = tmp_path / "small.jsonl"
+    small.write_text('{"id": "pequeno", "title": "Terra", "body": "terra rios"}\n'
+                     '{"id": "enorme", "title": "Corpo enorme", "body": "terra"}\n')
     path = tmp_path / "big.jsonl"
     with open(path, "w", encoding="utf-8") as stream:
         stream.write('{"id": "pequeno", "title": "Terra", "body": "terra rios"}\n')
@@ -425,19 +442,11 @@ def test_the_cli_builds_an_index_from_a_50_mb_body_in_bounded_memory(tmp_path):
             stream.write(chunk)
         stream.write('"}\n')
     assert path.stat().st_size > 50 * 2**20
-    code = ("import resource, sys; from recommender.cli import main; "
-            "code = main(sys.argv[1:]); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-            "sys.exit(code)")
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, "build", str(path), "--out",
-                           str(tmp_path / "index")], capture_output=True, text=True,
-                          cwd=ROOT, env=_env(), timeout=120)
-    seconds = time.perf_counter() - started
-    assert done.returncode == 0, done.stderr
-    peak_mb = int(done.stderr.splitlines()[-1]) / 1024
-    assert "big.jsonl:2: body: " in done.stderr and "more than the" in done.stderr
-    assert peak_mb < 450, f"peak RSS {peak_mb:.0f} MB in {seconds:.1f} s"
+    baseline_mb, _, _ = _peak_rss_of_build(small, tmp_path / "small-index")
+    peak_mb, seconds, stderr = _peak_rss_of_build(path, tmp_path / "index")
+    assert "big.jsonl:2: body: " in stderr and "more than the" in stderr
+    assert peak_mb - baseline_mb < 300, (f"peak RSS {peak_mb:.0f} MB against {baseline_mb:.0f} "
+                                         f"MB for a small build, in {seconds:.1f} s")
     assert RelatedIndex.load(tmp_path / "index").related("pequeno", k=1)[0].id == "enorme"
 
 

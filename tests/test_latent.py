@@ -15,13 +15,14 @@ def _unit(x):
 @pytest.fixture(scope="module")
 def matrix():
     rng = np.random.default_rng(7)
-    dense = rng.random((60, 200)) * (rng.random((60, 200)) < 0.08)
+    dense = rng.random((120, 200)) * (rng.random((120, 200)) < 0.08)
     dense[:, 0] += 0.01  # no empty row
     return sp.csr_matrix(_unit(dense).astype(np.float32))
 
 
 @pytest.mark.parametrize(("n", "terms", "asked", "expected"), [
-    (5000, 40000, 50, 50), (12, 300, 50, 11), (300, 8, 50, 7), (1, 30, 50, 0), (2, 1, 5, 0),
+    (5000, 40000, 50, 50), (12, 300, 50, 0), (300, 3000, 50, 30), (300, 8, 50, 7), (1, 30, 50, 0),
+    (2, 1, 5, 0),
 ])
 def test_components_are_capped_by_the_corpus(n, terms, asked, expected):
     assert n_latent_components(n, terms, asked) == expected
@@ -29,7 +30,7 @@ def test_components_are_capped_by_the_corpus(n, terms, asked, expected):
 
 def test_shapes_dtypes_and_unit_rows(matrix):
     components, vectors = fit_latent(matrix, 10)
-    assert components.shape == (10, 200) and vectors.shape == (60, 10)
+    assert components.shape == (10, 200) and vectors.shape == (120, 10)
     assert components.dtype == vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
 
