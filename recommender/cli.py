@@ -106,22 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     related = commands.add_parser("related", help="articles related to an indexed article")
     related.add_argument("index", metavar="DIR")
     related.add_argument("article_id", metavar="ID")
-    related.add_argument("-k", type=_positive_int, default=10, help="list length (default 10)")
-    related.add_argument("--json", action="store_true", help="print a JSON array")
-    related.add_argument("--explain", action="store_true",
-                         help="show the shared terms and each field's contribution")
+    _add_list_flags(related)
     _add_filter_flags(related, older=True)
     related.set_defaults(run=_cmd_related)
 
     similar = commands.add_parser("similar", help="articles similar to free text")
     similar.add_argument("index", metavar="DIR")
     similar.add_argument("text", metavar="TEXT", help="the text, or - to read stdin")
-    similar.add_argument("-k", type=_positive_int, default=10, help="list length (default 10)")
     similar.add_argument("--lang", choices=["pt", "en"], default=None,
                          help="language of TEXT (detected when absent)")
-    similar.add_argument("--json", action="store_true", help="print a JSON array")
-    similar.add_argument("--explain", action="store_true",
-                         help="show the shared terms and each field's contribution")
+    _add_list_flags(similar)
     _add_filter_flags(similar, older=False)
     similar.set_defaults(run=_cmd_similar)
 
@@ -194,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print a JSON object")
     info.set_defaults(run=_cmd_info)
     return parser
+
+
+def _add_list_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", type=_positive_int, default=10, help="list length (default 10)")
+    parser.add_argument("--json", action="store_true", help="print a JSON array")
+    parser.add_argument("--explain", action="store_true",
+                        help="show the shared terms and each field's contribution")
 
 
 def _add_filter_flags(parser: argparse.ArgumentParser, *, older: bool) -> None:

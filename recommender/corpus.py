@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import reprlib
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError, CorpusError
-from .formats import READERS, Problem, Record, detect_format
+from .formats import READERS, Problem, Record, describe_value, detect_format
 
 __all__ = ["Article", "CorpusWarning", "load_articles", "clean_text", "LANGUAGES",
            "MAX_REPORTED_PROBLEMS", "MAX_BODY_CHARS", "MAX_FIELD_CHARS"]
@@ -133,7 +132,7 @@ def _coerce(
     if ident is None:
         problems.append(("id", "missing (every article needs a unique string id)"))
     elif not isinstance(ident, str):
-        problems.append(("id", f"must be a string, got {_describe(ident)}"))
+        problems.append(("id", f"must be a string, got {describe_value(ident)}"))
     elif not ident.strip():
         problems.append(("id", "must not be empty"))
     elif (bad := _invalid_unicode(ident)) is not None:
@@ -141,7 +140,7 @@ def _coerce(
     elif _UNPRINTABLE.search(ident):
         char = _UNPRINTABLE.search(ident)[0]
         problems.append(("id", f"holds the control character U+{ord(char):04X} "
-                               f"({_describe(ident)}); ids must be printable"))
+                               f"({describe_value(ident)}); ids must be printable"))
     else:
         out["id"] = ident
 
@@ -150,7 +149,7 @@ def _coerce(
         if value is None:
             out[name] = "" if name in ("title", "body") else None
         elif not isinstance(value, str):
-            problems.append((name, f"must be a string, got {_describe(value)}"))
+            problems.append((name, f"must be a string, got {describe_value(value)}"))
         elif (bad := _invalid_unicode(value)) is not None:
             problems.append((name, bad))
         elif name == "translation_of":  # an id: checked against the corpus by fit
@@ -182,7 +181,7 @@ def _coerce(
                                      "(expected e.g. 2024-07-21 or 2024-07-21T09:30:00-03:00)"))
         out["date"] = parsed
     else:
-        problems.append(("date", f"must be an ISO 8601 string, got {_describe(date)}"))
+        problems.append(("date", f"must be an ISO 8601 string, got {describe_value(date)}"))
 
     lang = values.get("lang")
     if lang is None or lang in LANGUAGES:
@@ -204,7 +203,7 @@ def _string_tuple(value: Any, name: str, problems: list, *, allow_str: bool) -> 
     if isinstance(value, list | tuple):
         bad = [i for i, item in enumerate(value) if not isinstance(item, str)]
         if bad:
-            item = _describe(value[bad[0]])
+            item = describe_value(value[bad[0]])
             problems.append((name, f"item {bad[0]} must be a string, got {item}"))
             return ()
         for item in value:
@@ -213,7 +212,7 @@ def _string_tuple(value: Any, name: str, problems: list, *, allow_str: bool) -> 
                 return ()
         return tuple(item for item in value if item.strip())
     kind = "a string or a list of strings" if allow_str else "a list of strings"
-    problems.append((name, f"must be {kind}, got {_describe(value)}"))
+    problems.append((name, f"must be {kind}, got {describe_value(value)}"))
     return ()
 
 
@@ -229,23 +228,6 @@ def parse_date(text: str) -> dt.date | dt.datetime | None:
         return dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-
-
-# A repr that stays short whatever it is given: a value nested 100,000 deep, or YAML
-# aliases that share one list a billion times, must not be expanded to be quoted.
-_SHORT_REPR = reprlib.Repr()
-_SHORT_REPR.maxlevel = 3
-_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 70
-
-
-def _describe(value: Any) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list",
-             dict: "an object", str: "a string"}
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        shown = f"of {value.bit_length()} bits"  # repr of a huge int is slow, or refused
-    else:
-        shown = _SHORT_REPR.repr(value)
-    return f"{names.get(type(value), type(value).__name__)} {shown}"[:80]
 
 
 # -- cleaning text ------------------------------------------------------------------

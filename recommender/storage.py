@@ -27,8 +27,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import os
+import re
 import shutil
 import stat
 import sys

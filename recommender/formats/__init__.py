@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
+import reprlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -141,3 +142,21 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         f"cannot tell the format of {name!r} from its name; known formats: {known}. "
         f"Name the format with --format {{{','.join(READERS)}}}."
     )
+
+
+# A repr that stays short whatever it is given: a value nested 100,000 deep, or YAML
+# aliases that share one list a billion times, must not be expanded to be quoted.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 70
+
+
+def describe_value(value: Any, *, mapping: str = "an object") -> str:
+    """``a number 42``, ``a list [1, 2]``: a value's kind and a short repr, for messages."""
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list",
+             dict: mapping, str: "a string"}
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        shown = f"of {value.bit_length()} bits"  # repr of a huge int is slow, or refused
+    else:
+        shown = _SHORT_REPR.repr(value)
+    return f"{names.get(type(value), type(value).__name__)} {shown}"[:80]

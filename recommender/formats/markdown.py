@@ -19,13 +19,12 @@ import datetime as dt
 import json
 import os
 import re
-import reprlib
 import stat
 import tomllib
 from collections.abc import Iterator
 from typing import Any
 
-from . import Problem, Record
+from . import Problem, Record, describe_value
 from ._encoding import BOM, not_utf8_message
 
 __all__ = ["read_markdown", "SUFFIXES"]
@@ -210,7 +209,7 @@ def _split_front_matter(source: str, text: str) -> tuple[dict, str, Problem | No
         value = {}
     if not isinstance(value, dict):
         return {}, "", Problem(source, 2 if opener != "{" else 1, "front matter",
-                               f"must be a mapping of keys to values, got {_describe(value)}")
+                               f"must be a mapping of keys to values, got {describe_value(value, mapping='a mapping')}")
     return value, body, None
 
 
@@ -313,7 +312,7 @@ def _fields(
         items = _names(value)
         if items is None:
             problems.append((key, "must be a list of names or a comma-separated string, "
-                                  f"got {_describe(value)}"))
+                                  f"got {describe_value(value, mapping='a mapping')}"))
         else:
             tags.extend(items)
     if tags:
@@ -423,13 +422,3 @@ def _is_false(value: Any) -> bool:
     return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no"))
 
 
-# Short whatever the value: YAML aliases can share one list a billion times over.
-_SHORT_REPR = reprlib.Repr()
-_SHORT_REPR.maxlevel = 3
-_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 70
-
-
-def _describe(value: Any) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list",
-             dict: "a mapping", str: "a string"}
-    return f"{names.get(type(value), type(value).__name__)} {_SHORT_REPR.repr(value)}"[:80]
