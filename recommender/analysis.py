@@ -7,6 +7,7 @@ no word token can have (``tag:…``, ``author:…``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -57,8 +58,16 @@ def _identifiers(prefix: str, values: Sequence[str]) -> list[str]:
     return [t for t in (identifier_token(prefix, v) for v in values) if t is not None]
 
 
+_WORKER_ANALYZERS: dict[str, Analyzer] = {}
+
+
 def _analyse_chunk(articles: Sequence[Article], analyzer_settings: dict[str, Any]):
-    analyzer = Analyzer.from_settings(analyzer_settings)
+    # One analyzer per worker process and settings, so its token cache stays warm
+    # from chunk to chunk instead of starting cold each time.
+    key = json.dumps(analyzer_settings, sort_keys=True, default=list)
+    analyzer = _WORKER_ANALYZERS.get(key)
+    if analyzer is None:
+        analyzer = _WORKER_ANALYZERS[key] = Analyzer.from_settings(analyzer_settings)
     return [analyse_article(a, analyzer) for a in articles]
 
 

@@ -16,7 +16,7 @@ from .corpus import Article
 from .errors import ConfigError, CorpusError, NotFittedError, UnknownArticleError
 from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
 from .groups import author_keys, translation_groups
-from .latent import fit_latent, project
+from .latent import blend, fit_latent, project
 from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
@@ -494,7 +494,8 @@ class RelatedIndex:
                 only_older: bool | None = None) -> list[Related]:
         s = self._settings
         raw = raw.astype(np.float64)
-        allowed = self._allowed & self._exclusions(exclude_ids, exclude_tags)
+        allowed = (self._allowed & self._exclusions(exclude_ids, exclude_tags)
+                   if exclude_ids or exclude_tags else self._allowed.copy())
         max_age = s["max_age_days"] if max_age_days is None else max_age_days
         older = s["only_older"] if only_older is None else only_older
         if row is not None:
@@ -591,12 +592,7 @@ class RelatedIndex:
             latent = self._project(rows)
         if self._latent64 is None:
             self._latent64 = np.ascontiguousarray(self.latent_vectors_, dtype=np.float64)
-        # One matrix-vector product per row, never a matrix product over the block: BLAS
-        # may sum in another order for a block than for one row, and a score must not
-        # depend on which other rows were asked along with it.
-        topical = np.stack([self._latent64 @ np.asarray(v, dtype=np.float64) for v in latent])
-        scores = (1.0 - weight) * cosines.astype(np.float64) + weight * topical
-        return np.clip(scores, 0.0, 1.0, out=scores), cosines
+        return blend(cosines, latent, self._latent64, weight), cosines
 
     def _row_of(self, article_id: str) -> int:
         try:

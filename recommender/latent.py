@@ -151,6 +151,32 @@ def project(rows: sp.spmatrix | np.ndarray, components: np.ndarray) -> np.ndarra
     return _unit_rows(np.asarray(projected, dtype=np.float32))
 
 
+def blend(cosines: np.ndarray, rows_latent: np.ndarray, vectors: np.ndarray,
+          alpha: float) -> np.ndarray:
+    """``(1 - alpha) * cosines + alpha * cos_latent``, clipped to [0, 1], in float64.
+
+    The latent cosines are one matrix-vector product per row, never a matrix product
+    over the block: BLAS may sum in another order for a block than for one row, and a
+    score must not depend on which other rows were asked along with it.
+
+    Parameters
+    ----------
+    cosines : ndarray of shape (b, n_articles)
+        TF-IDF cosines of the query rows.
+    rows_latent : ndarray of shape (b, d)
+        The query rows' latent vectors.
+    vectors : ndarray of shape (n_articles, d)
+        The articles' latent vectors (pass float64 to avoid a conversion per call).
+    alpha : float
+        Weight of the latent cosine, in [0, 1].
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    topical = np.stack([vectors @ np.asarray(v, dtype=np.float64) for v in rows_latent]) \
+        if len(rows_latent) else np.zeros_like(cosines, dtype=np.float64)
+    scores = (1.0 - alpha) * np.asarray(cosines, dtype=np.float64) + alpha * topical
+    return np.clip(scores, 0.0, 1.0, out=scores)
+
+
 def blend_scores(
     rows: sp.spmatrix, rows_latent: np.ndarray, transposed: sp.spmatrix, vectors: np.ndarray,
     alpha: float,
@@ -185,8 +211,7 @@ def blend_scores(
     """
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must be a number from 0 to 1, got {alpha!r}")
-    scores = np.asarray((rows @ transposed).toarray(), dtype=np.float32)
+    cosines = np.asarray((rows @ transposed).toarray(), dtype=np.float32)
     if alpha > 0.0 and vectors.shape[1] > 0:
-        scores *= np.float32(1.0 - alpha)
-        scores += np.float32(alpha) * (np.asarray(rows_latent, dtype=np.float32) @ vectors.T)
-    return np.clip(scores, 0.0, 1.0, out=scores)
+        return blend(cosines, rows_latent, vectors, alpha).astype(np.float32)
+    return np.clip(cosines, 0.0, 1.0, out=cosines)
