@@ -11,12 +11,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from .analysis import analyse_articles, analyse_text, make_analyzer
+from .candidates import block_candidates, prune_rows
 from .catalog import Entry
 from .corpus import Article
 from .errors import ConfigError, CorpusError, NotFittedError, UnknownArticleError
 from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
 from .groups import author_keys, translation_groups
-from .latent import blend, fit_latent, project
+from .latent import blend, leading_components, n_latent_components, project, unit_rows
 from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
@@ -59,6 +60,13 @@ class RelatedIndex:
         Word n-grams indexed.
     sublinear_tf : bool, default True
         Use ``1 + log(tf)`` per field.
+    body_tf : {"log", "bm25"}, default "log"
+        How the body's term counts become term frequencies. "log" treats the
+        body like the other fields (see ``sublinear_tf``); "bm25" uses BM25's
+        saturating ``tf·(k1 + 1) / (tf + k1)`` with k1 = 1.2 and no length term
+        (rows are L2-normalised anyway), so a word repeated throughout a long
+        essay counts at most 2.2 times one mention. Free-text queries
+        (:meth:`similar`) keep ``1 + log(tf)``.
     min_df, max_df : int or float, default 1 and 1.0
         Terms in fewer / more articles than this (count, or proportion when a
         float) are dropped, as in scikit-learn's ``CountVectorizer``.
@@ -96,6 +104,14 @@ class RelatedIndex:
         List only articles published before the query article (stable lists).
     exclude_ids, exclude_tags : sequence of str, default ()
         Articles never listed, by id or by tag (tags compared accent-folded).
+    candidate_terms : int, default 50
+        Queries look for candidates through this many of their heaviest terms
+        (the rest of their terms still count in the exact score of a candidate).
+    candidates : int, default 200
+        Articles scored exactly per query (at least ``4 * k + 50``); the others
+        cannot be listed. ``exact=True`` on a query, or on :meth:`precompute`,
+        scores every article instead. The benchmarks measure how often the two
+        differ (recall@10 against exact).
     n_jobs : int, optional
         Processes for text analysis (-1 for all cores). Results do not depend on it.
 
@@ -127,6 +143,7 @@ class RelatedIndex:
         numbers: str = DEFAULTS["numbers"],
         ngram_range: tuple[int, int] = DEFAULTS["ngram_range"],
         sublinear_tf: bool = DEFAULTS["sublinear_tf"],
+        body_tf: str = DEFAULTS["body_tf"],
         min_df: int | float = DEFAULTS["min_df"],
         max_df: int | float = DEFAULTS["max_df"],
         max_features: int | None = DEFAULTS["max_features"],
@@ -142,6 +159,8 @@ class RelatedIndex:
         only_older: bool = DEFAULTS["only_older"],
         exclude_ids: Sequence[str] = DEFAULTS["exclude_ids"],
         exclude_tags: Sequence[str] = DEFAULTS["exclude_tags"],
+        candidate_terms: int = DEFAULTS["candidate_terms"],
+        candidates: int = DEFAULTS["candidates"],
         n_jobs: int | None = DEFAULTS["n_jobs"],
     ):
         given = {name: value for name, value in locals().items() if name in DEFAULTS}
@@ -236,8 +255,11 @@ class RelatedIndex:
         if not spaces or self._settings["latent_weight"] == 0.0:
             return (np.zeros((0, matrix.shape[1]), np.float32),
                     np.zeros((matrix.shape[0], 0), np.float32), ())
-        fitted = [fit_latent(matrix, d, n_iter=5, random_state=0) for d in spaces]
-        fitted = [(c, v) for c, v in fitted if c.shape[0]]  # spaces too big for the corpus
+        sizes = [n_latent_components(*matrix.shape, d) for d in spaces]
+        sizes = [d for d in sizes if d]  # spaces too big for the corpus
+        common = leading_components(matrix, max(sizes), n_iter=5, random_state=0) \
+            if sizes else None
+        fitted = [(common[:d], project(matrix, common[:d])) for d in sizes]
         blocks = tuple(c.shape[0] for c, _ in fitted)
         if not blocks:
             return (np.zeros((0, matrix.shape[1]), np.float32),
@@ -252,9 +274,11 @@ class RelatedIndex:
         tf-idf matrix, the norms before normalisation, and the explained fields' tf."""
         weights = self._settings["field_weights"]
         sublinear = self._settings["sublinear_tf"]
+        saturate = ("body",) if self._settings["body_tf"] == "bm25" else ()
         used = [name for name in FIELDS if weights[name] > 0]
         counts = {name: count_matrix([f[name] for f in fields], vocabulary) for name in used}
-        matrix, norms = tfidf_rows(weighted_tf(counts, weights, sublinear=sublinear), idf,
+        matrix, norms = tfidf_rows(weighted_tf(counts, weights, sublinear=sublinear,
+                                               saturate=saturate), idf,
                                    return_norms=True)
         empty = sp.csr_matrix((len(fields), len(vocabulary)), dtype=np.float32)
         field_tf = {name: weighted_tf({name: counts[name]}, weights, sublinear=sublinear)
@@ -312,10 +336,13 @@ class RelatedIndex:
         self._allowed = self._exclusions(s["exclude_ids"], s["exclude_tags"])
         self._transposed = None
         self._latent64 = None
+        self._components_t = None
+        self._coarse = None
         self.lists_ = (np.zeros((len(entries), 0), np.int32), np.zeros((len(entries), 0)))
+        self.lists_exact_ = False
         self._fitted = True
 
-    def precompute(self, k: int = 10) -> RelatedIndex:
+    def precompute(self, k: int = 10, *, exact: bool = False) -> RelatedIndex:
         """Compute every article's list of length ``k`` now and keep it (also in
         :meth:`save`), so that :meth:`related` and :meth:`related_all` answer
         by lookup. Answers are identical either way.
@@ -328,17 +355,20 @@ class RelatedIndex:
         _check_k(k)
         ids = np.full((len(self.ids_), k), -1, dtype=np.int32)
         scores = np.zeros((len(self.ids_), k), dtype=np.float64)
-        for row, (_, items) in enumerate(self.iter_related(k, use_stored=False)):
-            ids[row, :len(items)] = [self._position[item.id] for item in items]
-            scores[row, :len(items)] = [item.score for item in items]
+        for row, (pins, pin_scores, rows, values) in self._lists(k, exact=exact):
+            chosen = np.concatenate((pins, rows))
+            ids[row, :chosen.size] = chosen
+            scores[row, :chosen.size] = np.concatenate((pin_scores, values))
         self.lists_ = (ids, scores)
+        self.lists_exact_ = exact
         return self
 
-    def _stored(self, row: int, k: int) -> list[Related] | None:
+    def _stored(self, row: int, k: int, exact: bool = False) -> list[Related] | None:
         """The kept list of ``row`` cut to ``k``, when it equals what computing would give."""
         ids, scores = self.lists_
         width = ids.shape[1]
-        if width == 0 or k > width or (k < width and self._settings["mmr_lambda"] < 1.0):
+        if width == 0 or k > width or (k < width and self._settings["mmr_lambda"] < 1.0) \
+                or (exact and not self.lists_exact_):
             return None
         pinned = min(self._pins[row].size, k)
         return [self.entries_[i].related(float(v), pinned=position < pinned)
@@ -350,7 +380,7 @@ class RelatedIndex:
     def related(self, article_id: str, k: int = 10, *, explain: bool = False,
                 exclude_ids: Iterable[str] = (), exclude_tags: Iterable[str] = (),
                 max_age_days: float | None = None,
-                only_older: bool | None = None) -> list[Related]:
+                only_older: bool | None = None, exact: bool = False) -> list[Related]:
         """Articles related to an indexed article, best first.
 
         The article itself is never listed, even when another article is an
@@ -370,6 +400,10 @@ class RelatedIndex:
             Also skip these, on top of the index settings.
         max_age_days, only_older : optional
             Override the index settings for this query.
+        exact : bool, default False
+            Score every article exactly instead of the candidates found by the
+            query's heaviest terms and latent vector (see ``candidates``). Lists
+            kept by :meth:`precompute` are used when they answer the query.
 
         Returns
         -------
@@ -385,18 +419,18 @@ class RelatedIndex:
         _check_k(k)
         plain = not (explain or exclude_ids or exclude_tags) and max_age_days is None \
             and only_older is None
-        stored = self._stored(row, k) if plain else None
+        stored = self._stored(row, k, exact) if plain else None
         if stored is not None:
             return stored
-        query = self.matrix_[row]
-        scores, cosines = self._scores(query, self.latent_vectors_[row:row + 1])
-        return self._answer(query, scores[0], k, row=row, cosines=cosines[0], explain=explain,
-                            exclude_ids=exclude_ids, exclude_tags=exclude_tags,
-                            max_age_days=max_age_days, only_older=only_older)
+        chosen = self._list_of(row, k, exact=exact, exclude_ids=exclude_ids,
+                               exclude_tags=exclude_tags, max_age_days=max_age_days,
+                               only_older=only_older)
+        return self._results(self.matrix_[row], chosen, explain=explain,
+                             latent=self.latent_vectors_[row])
 
     def similar(self, text: str, k: int = 10, *, lang: str | None = None, explain: bool = False,
                 exclude_ids: Iterable[str] = (), exclude_tags: Iterable[str] = (),
-                max_age_days: float | None = None) -> list[Related]:
+                max_age_days: float | None = None, exact: bool = False) -> list[Related]:
         """Articles most similar to free text (plain or HTML), best first.
 
         Parameters
@@ -407,6 +441,10 @@ class RelatedIndex:
         lang : {"pt", "en"}, optional
         explain, exclude_ids, exclude_tags, max_age_days
             As for :meth:`related`; ages count back from the newest article.
+        exact : bool, default False
+            Score every article exactly. By default only the ``candidates``
+            articles that share the most weight in the text's ``candidate_terms``
+            heaviest terms are scored (exactly) and can be listed.
 
         Returns
         -------
@@ -419,9 +457,13 @@ class RelatedIndex:
         if lang not in (None, "pt", "en"):
             raise ConfigError(f"lang must be 'pt', 'en' or None, got {lang!r}")
         query = self.vectorize(text, lang=lang)
-        return self._answer(query, self._scores(query)[0][0], k, explain=explain,
-                            exclude_ids=exclude_ids, exclude_tags=exclude_tags,
-                            max_age_days=max_age_days)
+        filters = {"exclude_ids": exclude_ids, "exclude_tags": exclude_tags,
+                   "max_age_days": max_age_days}
+        chosen = None if exact else self._similar_candidates(query, k, filters)
+        if chosen is None:
+            scores, cosines = self._scores(query)
+            chosen = self._choose(None, scores[0], cosines[0], k, **filters)
+        return self._results(query, chosen, explain=explain)
 
     def vectorize(self, text: str, *, lang: str | None = None) -> sp.csr_matrix:
         """The L2-normalised tf-idf row of free text, weighted as a body."""
@@ -431,7 +473,7 @@ class RelatedIndex:
         return tfidf_rows(weighted_tf({"body": counts}, {"body": 1.0},
                                       sublinear=self._settings["sublinear_tf"]), self.idf_)
 
-    def related_all(self, k: int = 10) -> dict[str, list[Related]]:
+    def related_all(self, k: int = 10, *, exact: bool = False) -> dict[str, list[Related]]:
         """The related list of every article, as :meth:`related` gives it.
 
         Scores are computed a block of rows at a time, so memory stays bounded
@@ -443,27 +485,41 @@ class RelatedIndex:
         dict
             Article id to its list, in corpus order.
         """
-        return dict(self.iter_related(k))
+        return dict(self.iter_related(k, exact=exact))
 
-    def iter_related(self, k: int = 10, *,
-                     use_stored: bool = True) -> Iterator[tuple[str, list[Related]]]:
+    def iter_related(self, k: int = 10, *, use_stored: bool = True,
+                     exact: bool = False) -> Iterator[tuple[str, list[Related]]]:
         """Yield ``(id, related list)`` for every article in corpus order, block by block
         (or from the lists kept by :meth:`precompute`)."""
         self._check_fitted()
         _check_k(k)
         n = len(self.ids_)
-        if use_stored and n and self._stored(0, k) is not None:
+        if use_stored and n and self._stored(0, k, exact) is not None:
             for row, ident in enumerate(self.ids_):
-                yield ident, self._stored(row, k)
+                yield ident, self._stored(row, k, exact)
             return
+        for row, chosen in self._lists(k, exact=exact):
+            yield self.ids_[row], self._results(self.matrix_[row], chosen)
+
+    def _lists(self, k: int, *, exact: bool):
+        """``(row, chosen)`` for every row in order, chosen as :meth:`_choose` gives it,
+        computed a block of rows at a time."""
+        n = len(self.ids_)
+        exact = exact or n <= self._candidate_count(k)
         block = max(1, _BLOCK_CELLS // max(n, 1))
         for start in range(0, n, block):
-            rows = self.matrix_[start:start + block]
-            scores, cosines = self._scores(rows, self.latent_vectors_[start:start + block])
-            for offset in range(scores.shape[0]):
-                row = start + offset
-                yield self.ids_[row], self._answer(rows[offset], scores[offset], k, row=row,
-                                                   cosines=cosines[offset])
+            stop = min(n, start + block)
+            if exact:
+                scores, cosines = self._scores(self.matrix_[start:stop],
+                                               self.latent_vectors_[start:stop])
+                for offset in range(stop - start):
+                    yield start + offset, self._choose(None, scores[offset], cosines[offset], k,
+                                                       row=start + offset)
+            else:
+                found = self._block_candidates(start, stop, self._candidate_count(k))
+                for offset, candidates in enumerate(found):
+                    yield start + offset, self._approximate_row(start + offset, k, {},
+                                                                candidates)
 
     def translations(self, article_id: str) -> list[Related]:
         """The other language versions of an article ("also in English"), by id.
@@ -487,26 +543,128 @@ class RelatedIndex:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _answer(self, query: sp.csr_matrix, raw: np.ndarray, k: int, *, row: int | None = None,
-                cosines: np.ndarray | None = None, explain: bool = False,
-                exclude_ids: Iterable[str] = (),
+    def _list_of(self, row: int, k: int, *, exact: bool, **filters: Any):
+        """The list of one indexed article, as :meth:`_choose` gives it."""
+        if exact:
+            scores, cosines = self._scores(self.matrix_[row], self.latent_vectors_[row:row + 1])
+            return self._choose(None, scores[0], cosines[0], k, row=row, **filters)
+        return self._approximate_row(row, k, filters)
+
+    def _candidate_count(self, k: int) -> int:
+        return max(self._settings["candidates"], 4 * k + 50)
+
+    def _term_index(self) -> sp.csr_matrix:
+        """The tf-idf matrix transposed: row ``t`` lists the articles that use term ``t``."""
+        if self._transposed is None:
+            self._transposed = sp.csr_matrix(self.matrix_.T)
+        return self._transposed
+
+    def _coarse_latent(self) -> np.ndarray:
+        """Unit vectors of every article in the smallest latent space: the topical part of
+        the candidate estimate of free text, where a pass over all latent dimensions
+        would cost more than the rest of the query."""
+        if self._coarse is None:
+            if not self.latent_blocks_:
+                self._coarse = np.zeros((len(self.ids_), 0), np.float32)
+            else:
+                smallest = int(np.argmin(self.latent_blocks_))
+                start = sum(self.latent_blocks_[:smallest])
+                part = self.latent_vectors_[:, start:start + self.latent_blocks_[smallest]]
+                self._coarse = np.ascontiguousarray(unit_rows(np.asarray(part, np.float32)))
+        return self._coarse
+
+    def _block_candidates(self, start: int, stop: int, count: int) -> list[np.ndarray]:
+        pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
+        return block_candidates(pruned, self._term_index(), self.latent_vectors_[start:stop],
+                                self.latent_vectors_, self._latent_weight(), count)
+
+    def _approximate_row(self, row: int, k: int, filters: dict[str, Any],
+                         candidates: np.ndarray | None = None):
+        """:meth:`_choose` over the row's candidates, with a wider net while filters or
+        diversity rules leave the list short, up to every article."""
+        count = self._candidate_count(k)
+        while count < len(self.ids_):
+            if candidates is None:
+                candidates = self._block_candidates(row, row + 1, count)[0]
+            found = np.union1d(candidates, self._pins[row])
+            scores, cosines = self._exact_scores(self.matrix_[row], self.latent_vectors_[row],
+                                                 found)
+            chosen = self._choose(found, scores, cosines, k, row=row, **filters)
+            if chosen[0].size + chosen[2].size >= k:
+                return chosen
+            count = count * 4 if candidates.size == count else len(self.ids_)
+            candidates = None
+        return self._list_of(row, k, exact=True, **filters)
+
+    def _similar_candidates(self, query: sp.csr_matrix, k: int, filters: dict[str, Any]):
+        """:meth:`_choose` over the candidates of free text, widened as in
+        :meth:`_approximate_row`; None when every article must be scored."""
+        count = self._candidate_count(k)
+        latent = self._project(query)[0]
+        coarse = self._coarse_latent()
+        if coarse.shape[1]:
+            smallest = int(np.argmin(self.latent_blocks_))
+            start = sum(self.latent_blocks_[:smallest])
+            own = unit_rows(latent[None, start:start + coarse.shape[1]])
+        else:
+            own = np.zeros((1, 0), np.float32)
+        pruned = prune_rows(query, self._settings["candidate_terms"])
+        while count < len(self.ids_):
+            found = block_candidates(pruned, self._term_index(), own, coarse,
+                                     self._latent_weight(), count)[0]
+            scores, cosines = self._exact_scores(query, latent, found)
+            chosen = self._choose(found, scores, cosines, k, **filters)
+            if chosen[2].size >= k:
+                return chosen
+            count = count * 4 if found.size == count else len(self.ids_)
+        return None
+
+    def _exact_scores(self, query: sp.csr_matrix, latent: np.ndarray,
+                      found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Blended scores and tf-idf cosines of ``query`` against the articles ``found``,
+        computed as :meth:`_scores` computes them for every article."""
+        dense = np.zeros(query.shape[1], dtype=np.float32)
+        dense[query.indices] = query.data
+        # Sums each candidate's products in column order, as the sparse product does for
+        # every article (the zeros added in between change nothing).
+        cosines = np.asarray(self.matrix_[found] @ dense, dtype=np.float32)
+        weight = self._latent_weight()
+        if not weight:
+            return cosines, cosines
+        if self._latent64 is None:
+            self._latent64 = np.ascontiguousarray(self.latent_vectors_, dtype=np.float64)
+        return blend(cosines[None, :], latent[None, :], self._latent64[found], weight)[0], cosines
+
+    def _choose(self, found: np.ndarray | None, raw: np.ndarray, cosines: np.ndarray | None,
+                k: int, *, row: int | None = None, exclude_ids: Iterable[str] = (),
                 exclude_tags: Iterable[str] = (), max_age_days: float | None = None,
-                only_older: bool | None = None) -> list[Related]:
+                only_older: bool | None = None):
+        """The list among the articles ``found`` (None: all), as ``(pins, pin scores,
+        rows, scores)`` — pinned articles first, then the chosen ones best first.
+
+        ``raw`` and ``cosines`` are the blended scores and tf-idf cosines of ``found``.
+        """
         s = self._settings
+
+        def of(values: np.ndarray) -> np.ndarray:
+            return values if found is None else values[found]
+
         raw = raw.astype(np.float64)
-        allowed = (self._allowed & self._exclusions(exclude_ids, exclude_tags)
-                   if exclude_ids or exclude_tags else self._allowed.copy())
+        allowed = of(self._allowed & self._exclusions(exclude_ids, exclude_tags)
+                     if exclude_ids or exclude_tags else self._allowed).copy()
         max_age = s["max_age_days"] if max_age_days is None else max_age_days
         older = s["only_older"] if only_older is None else only_older
+        groups = of(self._groups)
+        days = of(self._days)
         if row is not None:
-            allowed &= self._groups != self._groups[row]  # itself and its translations
+            allowed &= groups != self._groups[row]  # itself and its translations
             if s["duplicate_threshold"] is not None:  # copies share words, not just topics
                 tfidf = raw if cosines is None else cosines.astype(np.float64)
                 allowed &= np.round(tfidf, SCORE_DECIMALS) < s["duplicate_threshold"]
             reference = self._days[row]
         else:
             reference = np.nanmax(self._days) if np.isfinite(self._days).any() else np.nan
-        age = reference - self._days  # NaN where either date is unknown
+        age = reference - days  # NaN where either date is unknown
         with np.errstate(invalid="ignore"):
             if max_age is not None:
                 allowed &= ~(age > max_age)
@@ -516,24 +674,35 @@ class RelatedIndex:
             if s["half_life_days"] is not None:
                 decay = np.where(age > 0, np.exp2(-age / s["half_life_days"]), 1.0)
                 shown = raw * np.nan_to_num(decay, nan=1.0)
-        pins = self._pins[row] if row is not None else np.zeros(0, dtype=np.int64)
-        pins = pins[:k]
-        allowed[pins] = False
+        pins = self._pins[row][:k] if row is not None else np.zeros(0, dtype=np.int64)
+        pin_positions = pins if found is None else np.searchsorted(found, pins)
+        allowed[pin_positions] = False
         diversity = Diversity(s["max_per_author"], s["mmr_lambda"],
                               s["duplicate_threshold"] if s["duplicate_threshold"] is not None
                               else 1.01)
-        rows, values = select(shown, k - pins.size, self._ranks, allowed=allowed,
-                              min_score=s["min_score"], diversity=diversity,
-                              authors=self._authors, groups=self._groups,
-                              similarity=self._pairwise)
-        latent = self.latent_vectors_[row] if row is not None else None
+        places = np.arange(raw.size) if found is None else found
+
+        def similarity(positions: np.ndarray) -> Callable[[int], np.ndarray]:
+            return self._cosines_among(places[positions])
+
+        positions, values = select(shown, k - pins.size, of(self._ranks), allowed=allowed,
+                                   min_score=s["min_score"], diversity=diversity,
+                                   authors=of(self._authors), groups=groups,
+                                   similarity=similarity)
+        pin_scores = np.array([_rounded(v) for v in shown[pin_positions].tolist()])
+        return pins, pin_scores, places[positions], values
+
+    def _results(self, query: sp.csr_matrix, chosen, *, explain: bool = False,
+                 latent: np.ndarray | None = None) -> list[Related]:
+        """Related items of a chosen list (see :meth:`_choose`)."""
+        pins, pin_scores, rows, values = chosen
 
         def why(i: int) -> Explanation | None:
             return self._explain(query, i, latent) if explain else None
 
-        results = [self.entries_[i].related(_rounded(shown[i]), pinned=True, explanation=why(i))
-                   for i in pins.tolist()]
-        results += [self.entries_[i].related(float(v), explanation=why(i))
+        results = [self.entries_[i].related(v, pinned=True, explanation=why(i))
+                   for i, v in zip(pins.tolist(), pin_scores.tolist())]
+        results += [self.entries_[i].related(v, explanation=why(i))
                     for i, v in zip(rows.tolist(), values.tolist())]
         return results
 
@@ -565,14 +734,25 @@ class RelatedIndex:
         """Latent vectors of tf-idf rows, built as the articles' are (see ``_fit_latent``)."""
         if not self.latent_blocks_:
             return np.zeros((rows.shape[0], 0), np.float32)
+        if self._components_t is None:  # a sparse product with a transposed view copies it
+            self._components_t = np.ascontiguousarray(self.latent_components_.T)
+        projected = np.asarray(rows @ self._components_t, dtype=np.float32)
         scale = np.float32(1.0 / np.sqrt(len(self.latent_blocks_)))
         edges = np.cumsum((0, *self.latent_blocks_))
-        return np.hstack([project(rows, self.latent_components_[a:b]) * scale
+        return np.hstack([unit_rows(projected[:, a:b]) * scale
                           for a, b in zip(edges[:-1], edges[1:])])
 
-    def _pairwise(self, rows: np.ndarray) -> np.ndarray:
+    def _cosines_among(self, rows: np.ndarray) -> Callable[[int], np.ndarray]:
+        """``cosines(i)``: the tf-idf cosines of article ``rows[i]`` with each of ``rows``."""
         block = self.matrix_[rows]
-        return (block @ block.T).toarray()
+
+        def cosines(i: int) -> np.ndarray:
+            dense = np.zeros(block.shape[1], dtype=np.float32)
+            start, end = block.indptr[i], block.indptr[i + 1]
+            dense[block.indices[start:end]] = block.data[start:end]
+            return np.asarray(block @ dense, dtype=np.float64)
+
+        return cosines
 
     def _scores(self, rows: sp.csr_matrix,
                 latent: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -582,9 +762,7 @@ class RelatedIndex:
         the rows' unit latent vectors; projected when not given) and is clipped
         to [0, 1].
         """
-        if self._transposed is None:
-            self._transposed = sp.csr_matrix(self.matrix_.T)
-        cosines = np.asarray((rows @ self._transposed).toarray(), dtype=np.float32)
+        cosines = np.asarray((rows @ self._term_index()).toarray(), dtype=np.float32)
         weight = self._latent_weight()
         if not weight:
             return cosines, cosines

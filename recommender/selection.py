@@ -77,8 +77,9 @@ def select(
     groups : ndarray of int, optional
         Translation group per article: at most one member of a group is listed.
     similarity : callable, optional
-        ``similarity(rows)`` gives the (m, m) cosine matrix of those articles;
-        needed for near-duplicates and MMR.
+        ``similarity(rows)`` returns a function ``cosines(i)`` giving the cosines
+        of article ``rows[i]`` with each of ``rows``; needed for near-duplicates
+        and MMR. It is asked only about the articles chosen.
 
     Returns
     -------
@@ -106,9 +107,8 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
     """Positions in ``rows`` chosen greedily under the rules."""
     if rows.size == 0:
         return []
-    pairwise = None
-    if similarity is not None and (diversity.mmr_lambda < 1.0 or diversity.duplicate_threshold <= 1.0):
-        pairwise = np.round(np.clip(similarity(rows), 0.0, 1.0), SCORE_DECIMALS)
+    compare = similarity(rows) if similarity is not None and (
+        diversity.mmr_lambda < 1.0 or diversity.duplicate_threshold <= 1.0) else None
     lam = diversity.mmr_lambda
     chosen: list[int] = []
     per_author: dict[int, int] = {}
@@ -116,7 +116,7 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
     eligible = np.ones(rows.size, dtype=bool)
     closest = np.zeros(rows.size)  # highest similarity to anything chosen so far
     while len(chosen) < k and eligible.any():
-        if lam < 1.0 and pairwise is not None and chosen:
+        if lam < 1.0 and compare is not None and chosen:
             gain = np.where(eligible, lam * values - (1.0 - lam) * closest, -np.inf)
             position = int(np.argmax(gain))  # first of equal gains: the better ranked
         else:
@@ -125,7 +125,7 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
         row = rows[position]
         if groups is not None and int(groups[row]) in used_groups:
             continue
-        if pairwise is not None and chosen and closest[position] >= diversity.duplicate_threshold:
+        if compare is not None and chosen and closest[position] >= diversity.duplicate_threshold:
             continue
         if diversity.max_per_author is not None and authors is not None and authors[row] >= 0:
             if per_author.get(int(authors[row]), 0) >= diversity.max_per_author:
@@ -134,6 +134,7 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
         if groups is not None:
             used_groups.add(int(groups[row]))
         chosen.append(position)
-        if pairwise is not None:
-            np.maximum(closest, pairwise[position], out=closest)
+        if compare is not None:
+            cosines = np.round(np.clip(compare(position), 0.0, 1.0), SCORE_DECIMALS)
+            np.maximum(closest, cosines, out=closest)
     return chosen

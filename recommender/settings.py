@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ConfigError
+from .weighting import TF_SCHEMES
 
 __all__ = ["FIELDS", "DEFAULTS", "validate_settings"]
 
@@ -24,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "numbers": "years",
     "ngram_range": (1, 1),
     "sublinear_tf": True,
+    "body_tf": "log",
     "min_df": 1,
     "max_df": 1.0,
     "max_features": None,
@@ -39,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "only_older": False,
     "exclude_ids": (),
     "exclude_tags": (),
+    "candidate_terms": 50,
+    "candidates": 200,
     "n_jobs": None,
 }
 
@@ -84,6 +88,9 @@ def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 
     if not isinstance(out["sublinear_tf"], bool):
         problems.append(f"sublinear_tf must be true or false, got {out['sublinear_tf']!r}")
+    if not isinstance(out["body_tf"], str) or out["body_tf"] not in TF_SCHEMES:
+        problems.append(f"body_tf must be one of {', '.join(map(repr, TF_SCHEMES))}, "
+                        f"got {out['body_tf']!r}")
     for name in ("min_df", "max_df"):
         problems.extend(_check_df(name, out[name]))
     max_features = out["max_features"]
@@ -108,6 +115,9 @@ def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     else:
         out["latent_weight"] = float(weight)
     problems.extend(_check_controls(out))
+    for name in ("candidate_terms", "candidates"):
+        if not _is_int(out[name]) or not 1 <= out[name] <= 1_000_000:
+            problems.append(f"{name} must be a whole number from 1 to 1000000, got {out[name]!r}")
     n_jobs = out["n_jobs"]
     if n_jobs is not None and (not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1):
         problems.append(f"n_jobs must be a positive whole number, -1 (all cores) or null, got {n_jobs!r}")

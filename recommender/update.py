@@ -156,13 +156,12 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
     if index._settings["mmr_lambda"] < 1.0:
         stale[:] = True
     for row in np.flatnonzero(stale).tolist():
-        query = index.matrix_[row]
-        blended, cosines = index._scores(query, index.latent_vectors_[row:row + 1])
-        items = index._answer(query, blended[0], width, row=row, cosines=cosines[0])
+        pins, pin_scores, rows, values = index._list_of(row, width, exact=index.lists_exact_)
+        chosen = np.concatenate((pins, rows))
         ids[row] = -1
         scores[row] = 0.0
-        ids[row, :len(items)] = [position[item.id] for item in items]
-        scores[row, :len(items)] = [item.score for item in items]
+        ids[row, :chosen.size] = chosen
+        scores[row, :chosen.size] = np.concatenate((pin_scores, values))
     index.lists_ = (ids, scores)
     index.model_changes_ = getattr(index, "model_changes_", 0) + len(fresh)
     changed = sorted(ident for ident in old_display

@@ -1,0 +1,135 @@
+"""The approximate query paths: candidates found by the heaviest terms and the latent
+vectors, scored exactly; compared with scoring every article."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from benchmarks import synthetic
+from recommender import Article, ConfigError, RelatedIndex
+from recommender.candidates import block_candidates, prune_rows, top_candidates
+
+# Small nets, so that the approximation is really used on a small corpus:
+# k=5 asks for max(60, 4 * 5 + 50) = 70 candidates out of 600 articles.
+NARROW = {"candidates": 60, "candidate_terms": 8}
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    records = synthetic.generate(600, seed=3, mean_words=80, n_topics=12, n_authors=40)
+    return [Article(id=r["id"], title=r["title"], body=r["body"], author=tuple(r["author"]),
+                    tags=tuple(r["tags"]), date=r["date"]) for r in records]
+
+
+@pytest.fixture(scope="module")
+def narrow(corpus):
+    return RelatedIndex(**NARROW).fit(corpus)
+
+
+def overlap(left, right):
+    return len({i.id for i in left} & {i.id for i in right}) / max(len(right), 1)
+
+
+def test_prune_rows_keeps_the_heaviest_entries_in_column_order():
+    rows = sp.csr_matrix(np.array([[0.1, 0.5, 0.3, 0.5, 0.0], [0.0, 0.0, 0.2, 0.0, 0.0]]))
+    pruned = prune_rows(rows, 2)
+    assert pruned.toarray().tolist() == [[0.0, 0.5, 0.0, 0.5, 0.0], [0.0, 0.0, 0.2, 0.0, 0.0]]
+    assert pruned.has_sorted_indices
+
+
+def test_top_candidates_breaks_ties_by_the_lower_column():
+    estimate = np.array([0.3, 0.1, 0.3, 0.3, 0.0, -0.2], dtype=np.float32)
+    assert top_candidates(estimate, 2).tolist() == [0, 2]
+    assert top_candidates(estimate, 10).tolist() == [0, 1, 2, 3]  # positive ones only
+
+
+def test_block_candidates_equal_a_full_sort_of_the_estimate():
+    rng = np.random.default_rng(0)
+    matrix = sp.random(300, 80, density=0.1, format="csr", random_state=1, dtype=np.float32)
+    latent = rng.standard_normal((300, 6)).astype(np.float32)
+    found = block_candidates(prune_rows(matrix[:7], 3), sp.csr_matrix(matrix.T), latent[:7],
+                             latent, 0.5, 40)
+    partial = (prune_rows(matrix[:7], 3) @ matrix.T).toarray()
+    for row, cols in enumerate(found):
+        estimate = (0.5 * (latent[:7] @ latent.T) + 0.5 * partial)[row]
+        order = sorted(np.flatnonzero(estimate > 0), key=lambda c: (-estimate[c], c))[:40]
+        assert cols.tolist() == sorted(order)
+
+
+def test_candidate_settings_are_checked():
+    with pytest.raises(ConfigError, match="candidates"):
+        RelatedIndex(candidates=0)
+    with pytest.raises(ConfigError, match="candidate_terms"):
+        RelatedIndex(candidate_terms=2.5)
+
+
+def test_approximate_lists_agree_with_exact_ones(narrow, monkeypatch):
+    exact = narrow.related_all(k=5, exact=True)
+    with monkeypatch.context() as patch:  # the approximate path never scores everything
+        patch.setattr(narrow, "_scores", lambda *a, **k: pytest.fail("scored every article"))
+        approximate = narrow.related_all(k=5)
+    recall = np.mean([overlap(approximate[i], exact[i]) for i in narrow.ids_])
+    assert recall >= 0.9
+
+
+def test_approximate_scores_are_the_exact_scores_of_those_articles(narrow):
+    for ident in narrow.ids_[:40]:
+        exact = {item.id: item.score for item in narrow.related(ident, k=len(narrow) - 1,
+                                                                exact=True)}
+        for item in narrow.related(ident, k=5):
+            if item.id in exact:  # exact lists may drop it for diversity, never rescore it
+                assert item.score == exact[item.id]
+
+
+def test_related_equals_related_all_in_approximate_mode(narrow):
+    everything = narrow.related_all(k=5)
+    for ident in narrow.ids_[::7]:
+        assert narrow.related(ident, k=5) == everything[ident]
+
+
+def test_kept_lists_remember_their_mode(corpus):
+    index = RelatedIndex(**NARROW).fit(corpus)
+    computed = index.related_all(k=5)
+    index.precompute(5)
+    assert index.related_all(k=5) == computed
+    ident = index.ids_[0]
+    assert index.related(ident, k=5, exact=True) == \
+        RelatedIndex(**NARROW).fit(corpus).related(ident, k=5, exact=True)
+    index.precompute(5, exact=True)
+    assert index.lists_exact_
+    assert index.related_all(k=5) == index.related_all(k=5, exact=True)
+
+
+def test_filters_that_eat_the_candidates_widen_the_net(narrow):
+    keep = set(narrow.ids_[::10])
+    excluded = [i for i in narrow.ids_ if i not in keep]
+    for ident in list(keep)[:10]:
+        exact = narrow.related(ident, k=5, exact=True, exclude_ids=excluded)
+        approximate = narrow.related(ident, k=5, exclude_ids=excluded)
+        assert len(approximate) == len(exact)
+        assert {i.id for i in approximate} <= keep
+
+
+def test_similar_approximate_agrees_with_exact(narrow, corpus):
+    texts = synthetic.held_out_queries(15, seed=3, n_articles=600, mean_words=80, n_topics=12,
+                                       n_authors=40)
+    recalls = []
+    for text in texts:
+        exact = narrow.similar(text, k=5, exact=True)
+        approximate = narrow.similar(text, k=5)
+        everything = narrow._scores(narrow.vectorize(text))[0][0]  # every article, exactly
+        assert all(item.score == round(float(everything[narrow.ids_.index(item.id)]), 6)
+                   for item in approximate)
+        recalls.append(overlap(approximate, exact))
+    assert np.mean(recalls) >= 0.9
+
+
+def test_approximate_lists_are_repeatable(corpus, narrow):
+    again = RelatedIndex(**NARROW).fit(corpus)
+    assert again.related_all(k=5) == narrow.related_all(k=5)
+
+
+def test_a_corpus_smaller_than_the_net_is_answered_exactly(fixture_index):
+    assert fixture_index.related_all(k=5) == fixture_index.related_all(k=5, exact=True)
