@@ -101,4 +101,6 @@ def analyse_text(text: str, analyzer: Analyzer, lang: str | None = None) -> list
     The text is cleaned as article text is (:func:`~recommender.corpus.clean_text`):
     control characters and terminal escape sequences are no words."""
     plain = html_to_text(clean_text(text))
-    return analyzer(plain, lang=lang or detect_language(plain[:_LANGUAGE_SAMPLE]))
+    if lang is None and analyzer.stems:  # without a stemmer the language changes nothing
+        lang = detect_language(plain[:_LANGUAGE_SAMPLE])
+    return analyzer(plain, lang=lang)

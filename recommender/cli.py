@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-k", "--list-length", type=_positive_int, default=10, metavar="N",
                        dest="list_length",
                        help="length of the related lists computed and kept (default 10)")
+    build.add_argument("--exact", action="store_true",
+                       help="compute the kept lists by scoring every article against every "
+                       "other (much slower on a big archive) instead of the candidates")
     build.add_argument("--n-jobs", type=int, default=None, metavar="N",
                        help="processes for text analysis (-1: all cores)")
     build.set_defaults(run=_cmd_build)
@@ -195,6 +198,8 @@ def _add_list_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array")
     parser.add_argument("--explain", action="store_true",
                         help="show the shared terms and each field's contribution")
+    parser.add_argument("--exact", action="store_true",
+                        help="score every article, not only the candidates (slower)")
 
 
 def _add_filter_flags(parser: argparse.ArgumentParser, *, older: bool) -> None:
@@ -245,7 +250,7 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         index.fit(articles, progress=bar.advance)
     finally:
         bar.close()
-    index.precompute(args.list_length)
+    index.precompute(args.list_length, exact=args.exact)
     index.save(args.out)
     seconds = time.perf_counter() - started
     err.write(f"indexed {len(index):,} articles, {len(index.vocabulary_):,} terms "
@@ -267,16 +272,24 @@ def _print_list(items, as_json: bool, out: TextIO, also=()) -> None:
 
 def _query_options(args: argparse.Namespace) -> dict:
     options = {"explain": args.explain, "exclude_ids": args.exclude_ids or (),
-               "exclude_tags": args.exclude_tags or (), "max_age_days": args.max_age_days}
+               "exclude_tags": args.exclude_tags or (), "max_age_days": args.max_age_days,
+               "exact": args.exact}
     if getattr(args, "only_older", None):
         options["only_older"] = True
     return options
 
 
 def _cmd_related(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    index = _load(args.index)
-    items = index.related(args.article_id, k=args.k, **_query_options(args))
-    _print_list(items, args.json, out, also=index.translations(args.article_id))
+    if args.explain or args.exclude_ids or args.exclude_tags or args.max_age_days is not None \
+            or args.only_older or args.exact:
+        index = _load(args.index)
+        items = index.related(args.article_id, k=args.k, **_query_options(args))
+        also = index.translations(args.article_id)
+    else:  # nothing to compute: read the kept list, no full load (no scipy import)
+        from .lookup import related
+
+        items, also = related(args.index, args.article_id, args.k)
+    _print_list(items, args.json, out, also=also)
     return EXIT_OK
 
 
@@ -405,7 +418,7 @@ def _cmd_update(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .storage import read_manifest
+    from .indexfiles import read_manifest
 
     index = _load(args.index)  # verifies every file before describing it
     manifest = read_manifest(args.index)

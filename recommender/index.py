@@ -23,7 +23,7 @@ from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
 from .settings import DEFAULTS, FIELDS, validate_settings
 from .text import fold
-from .weighting import count_matrix, tfidf_rows, weighted_tf
+from .weighting import count_matrix, tfidf_row, tfidf_rows, weighted_tf
 
 __all__ = ["RelatedIndex"]
 
@@ -66,7 +66,7 @@ class RelatedIndex:
         saturating ``tf·(k1 + 1) / (tf + k1)`` with k1 = 1.2 and no length term
         (rows are L2-normalised anyway), so a word repeated throughout a long
         essay counts at most 2.2 times one mention. Free-text queries
-        (:meth:`similar`) keep ``1 + log(tf)``.
+        (:meth:`similar`) are weighted as a body, so the same way.
     min_df, max_df : int or float, default 1 and 1.0
         Terms in fewer / more articles than this (count, or proportion when a
         float) are dropped, as in scikit-learn's ``CountVectorizer``.
@@ -337,7 +337,6 @@ class RelatedIndex:
         self._transposed = None
         self._latent64 = None
         self._components_t = None
-        self._coarse = None
         self.lists_ = (np.zeros((len(entries), 0), np.int32), np.zeros((len(entries), 0)))
         self.lists_exact_ = False
         self._fitted = True
@@ -469,9 +468,9 @@ class RelatedIndex:
         """The L2-normalised tf-idf row of free text, weighted as a body."""
         self._check_fitted()
         tokens = analyse_text(text, self._analyzer, lang)
-        counts = count_matrix([tokens], self._term_column)
-        return tfidf_rows(weighted_tf({"body": counts}, {"body": 1.0},
-                                      sublinear=self._settings["sublinear_tf"]), self.idf_)
+        return tfidf_row(tokens, self._term_column, self.idf_,
+                         sublinear=self._settings["sublinear_tf"],
+                         saturate=self._settings["body_tf"] == "bm25")
 
     def related_all(self, k: int = 10, *, exact: bool = False) -> dict[str, list[Related]]:
         """The related list of every article, as :meth:`related` gives it.
@@ -530,9 +529,10 @@ class RelatedIndex:
         row = self._row_of(article_id)
         members = np.flatnonzero(self._groups == self._groups[row])
         members = members[members != row]
-        scores = self._scores(self.matrix_[row], self.latent_vectors_[row:row + 1])[0][0]
-        return [self.entries_[i].related(_rounded(scores[i]))
-                for i in sorted(members.tolist(), key=lambda i: self.ids_[i])]
+        scores = self._exact_scores(self.matrix_[row], self.latent_vectors_[row], members)[0]
+        score = dict(zip(members.tolist(), scores.tolist()))
+        return [self.entries_[i].related(_rounded(score[i]))
+                for i in sorted(score, key=lambda i: self.ids_[i])]
 
     def explain(self, article_id: str, other_id: str) -> Explanation:
         """Why ``other_id`` is (or is not) related to ``article_id``: shared terms and
@@ -558,20 +558,6 @@ class RelatedIndex:
         if self._transposed is None:
             self._transposed = sp.csr_matrix(self.matrix_.T)
         return self._transposed
-
-    def _coarse_latent(self) -> np.ndarray:
-        """Unit vectors of every article in the smallest latent space: the topical part of
-        the candidate estimate of free text, where a pass over all latent dimensions
-        would cost more than the rest of the query."""
-        if self._coarse is None:
-            if not self.latent_blocks_:
-                self._coarse = np.zeros((len(self.ids_), 0), np.float32)
-            else:
-                smallest = int(np.argmin(self.latent_blocks_))
-                start = sum(self.latent_blocks_[:smallest])
-                part = self.latent_vectors_[:, start:start + self.latent_blocks_[smallest]]
-                self._coarse = np.ascontiguousarray(unit_rows(np.asarray(part, np.float32)))
-        return self._coarse
 
     def _block_candidates(self, start: int, stop: int, count: int) -> list[np.ndarray]:
         pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
@@ -600,19 +586,12 @@ class RelatedIndex:
         """:meth:`_choose` over the candidates of free text, widened as in
         :meth:`_approximate_row`; None when every article must be scored."""
         count = self._candidate_count(k)
-        latent = self._project(query)[0]
-        coarse = self._coarse_latent()
-        if coarse.shape[1]:
-            smallest = int(np.argmin(self.latent_blocks_))
-            start = sum(self.latent_blocks_[:smallest])
-            own = unit_rows(latent[None, start:start + coarse.shape[1]])
-        else:
-            own = np.zeros((1, 0), np.float32)
+        latent = self._project(query)
         pruned = prune_rows(query, self._settings["candidate_terms"])
         while count < len(self.ids_):
-            found = block_candidates(pruned, self._term_index(), own, coarse,
+            found = block_candidates(pruned, self._term_index(), latent, self.latent_vectors_,
                                      self._latent_weight(), count)[0]
-            scores, cosines = self._exact_scores(query, latent, found)
+            scores, cosines = self._exact_scores(query, latent[0], found)
             chosen = self._choose(found, scores, cosines, k, **filters)
             if chosen[2].size >= k:
                 return chosen
@@ -745,12 +724,14 @@ class RelatedIndex:
     def _cosines_among(self, rows: np.ndarray) -> Callable[[int], np.ndarray]:
         """``cosines(i)``: the tf-idf cosines of article ``rows[i]`` with each of ``rows``."""
         block = self.matrix_[rows]
+        dense = np.zeros(block.shape[1], dtype=np.float32)  # one row at a time, reset after
 
         def cosines(i: int) -> np.ndarray:
-            dense = np.zeros(block.shape[1], dtype=np.float32)
-            start, end = block.indptr[i], block.indptr[i + 1]
-            dense[block.indices[start:end]] = block.data[start:end]
-            return np.asarray(block @ dense, dtype=np.float64)
+            columns = block.indices[block.indptr[i]:block.indptr[i + 1]]
+            dense[columns] = block.data[block.indptr[i]:block.indptr[i + 1]]
+            found = np.asarray(block @ dense, dtype=np.float64)
+            dense[columns] = 0.0
+            return found
 
         return cosines
 
@@ -762,7 +743,11 @@ class RelatedIndex:
         the rows' unit latent vectors; projected when not given) and is clipped
         to [0, 1].
         """
-        cosines = np.asarray((rows @ self._term_index()).toarray(), dtype=np.float32)
+        if rows.shape[0] == 1:  # the query terms' postings, summed in the same order
+            cosines = np.asarray(self._term_index()[rows.indices].T @ rows.data,
+                                 dtype=np.float32)[None, :]
+        else:
+            cosines = np.asarray((rows @ self._term_index()).toarray(), dtype=np.float32)
         weight = self._latent_weight()
         if not weight:
             return cosines, cosines

@@ -90,7 +90,9 @@ def select(
     needs_groups = groups is not None
     if not diversity.active and not needs_groups:
         return top_k(masked, k, ranks, min_score=min_score)
-    pool = max(4 * k, k + 50)
+    # Greedy choice in score order decides a prefix the same whatever follows it, so
+    # without MMR a short pool (widened when it runs out) gives the same list.
+    pool = max(4 * k, k + 50) if diversity.mmr_lambda < 1.0 else 2 * k + 5
     while True:
         rows, values = top_k(masked, pool, ranks, min_score=min_score)
         chosen = _greedy(rows, values, k, diversity, authors, groups, similarity)

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ConfigError
-from .weighting import TF_SCHEMES
 
 __all__ = ["FIELDS", "DEFAULTS", "validate_settings"]
+
+#: How a field's term counts become term frequencies (see ``weighting.weighted_tf``).
+TF_SCHEMES = ("log", "bm25")
 
 #: Article fields that feed the index, in the order they are analysed.
 FIELDS = ("title", "blurb", "body", "tags", "author")

@@ -1,25 +1,36 @@
 """Saving and loading an index: a folder of JSON and ``.npy`` files, never pickle.
 
-Layout (format version 1)::
+Layout (format version 2)::
 
-    manifest.json        format, version, library versions, settings, counts,
-                         and the size and sha256 of every other file
-    articles.json        display fields of each article, in row order
-    vocabulary.json      indexed terms, in column order
-    idf.npy              float64, one per term
-    norms.npy            float64, each row's norm before L2 normalisation
-    matrix.data.npy      float32  } the L2-normalised tf-idf rows as CSR arrays
-    matrix.indices.npy   int32    }
-    matrix.indptr.npy    int64    }
-    latent.*.npy         float32, the latent model's components (dimensions x terms)
-                         and each article's unit latent vector (articles x dimensions)
-    lists.*.npy          kept related lists: article numbers (int32, -1 pads) and
-                         scores (float64), articles x list_length
-    fields.NAME.*.npy    the same three arrays for the weighted term frequencies of
-                         the title, blurb, tags and author fields (for explanations)
+    manifest.json          format, version, library versions, settings, counts,
+                           whether the kept lists were computed exactly, the size,
+                           sha256 and per-chunk sha256s (``chunk_bytes`` pieces) of
+                           every other file, and its own sha256
+    articles.jsonl         display fields of each article, one JSON record a line,
+                           in row order
+    articles.offsets.npy   int64, n + 1 byte offsets of the records in articles.jsonl
+    articles.by_id.npy     int32, the rows sorted by id (UTF-8 bytes): find an id by
+                           binary search, reading only the records probed
+    vocabulary.json        indexed terms, in column order
+    idf.npy                float64, one per term
+    norms.npy              float64, each row's norm before L2 normalisation
+    matrix.data.npy        float32  } the L2-normalised tf-idf rows as CSR arrays
+    matrix.indices.npy     int32    }
+    matrix.indptr.npy      int64    }
+    latent.*.npy           float32, the latent model's components (dimensions x terms)
+                           and each article's unit latent vector (articles x dimensions)
+    lists.*.npy            kept related lists: article numbers (int32, -1 pads) and
+                           scores (float64), articles x list_length
+    translations.*.npy     each article's other language versions as
+                           ``RelatedIndex.translations`` gives them: indptr (int64,
+                           n + 1), article numbers (int32) and scores (float64)
+    fields.NAME.*.npy      the same three arrays for the weighted term frequencies of
+                           the title, blurb, tags and author fields (for explanations)
 
 A save writes a new folder beside the target and swaps it in with a rename,
-so readers and a failed build never see a half-written index.
+so readers and a failed build never see a half-written index. A load verifies
+every file whole and memory-maps the arrays; :mod:`recommender.lookup` answers
+one query reading and verifying only the chunks it needs.
 """
 
 from __future__ import annotations
@@ -28,9 +39,7 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
-import stat
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -45,27 +54,32 @@ from .atomic import write_synced as _write_synced  # a module name, so tests can
 from .catalog import Entry
 from .errors import ConfigError, IndexFormatError
 from .explain import EXPLAINED_FIELDS
+from .groups import translation_groups
+from .indexfiles import (
+    ARRAYS,
+    CATALOG,
+    CHUNK_BYTES,
+    FILES,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    Folder,
+    check_manifest,
+    file_entry,
+    id_key,
+    manifest_bytes,
+    npy_header_length,
+    npy_layout,
+    parse_json,
+    read_manifest,
+)
 from .settings import settings_to_json, validate_settings
 
-__all__ = ["save_index", "load_index", "FORMAT", "FORMAT_VERSION", "read_manifest"]
+__all__ = ["save_index", "load_index", "FORMAT", "FORMAT_VERSION", "FILES", "read_manifest"]
 
-FORMAT = "recommender-index"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-_CSR_PARTS = {"data": np.dtype("<f4"), "indices": np.dtype("<i4"), "indptr": np.dtype("<i8")}
+_CSR_PARTS = ("data", "indices", "indptr")
 _MATRICES = ("matrix", *(f"fields.{name}" for name in EXPLAINED_FIELDS))
-_ARRAYS = {
-    "idf.npy": np.dtype("<f8"),
-    "norms.npy": np.dtype("<f8"),
-    "latent.components.npy": np.dtype("<f4"),
-    "latent.vectors.npy": np.dtype("<f4"),
-    "lists.ids.npy": np.dtype("<i4"),
-    "lists.scores.npy": np.dtype("<f8"),
-    **{f"{m}.{part}.npy": dtype for m in _MATRICES for part, dtype in _CSR_PARTS.items()},
-}
-_JSON_FILES = ("articles.json", "vocabulary.json")
-FILES = (*_JSON_FILES, *_ARRAYS)
-_MAX_MANIFEST_BYTES = 1 << 24
+_ARRAYS = {name: np.dtype(dtype) for name, dtype in ARRAYS.items()}
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -96,7 +110,7 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
     matrices = {"matrix": matrix,
                 **{f"fields.{name}": index.field_tf_[name] for name in EXPLAINED_FIELDS}}
     payload = {
-        "articles.json": _json_bytes([e.to_json() for e in index.entries_]),
+        **_catalog_files(index.entries_),
         "vocabulary.json": _json_bytes(index.vocabulary_),
         "idf.npy": _npy_bytes(index.idf_, _ARRAYS["idf.npy"]),
         "norms.npy": _npy_bytes(index.norms_, _ARRAYS["norms.npy"]),
@@ -110,8 +124,10 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
     for name, csr in matrices.items():
         csr = sp.csr_matrix(csr)
         csr.sort_indices()
-        for part, dtype in _CSR_PARTS.items():
-            payload[f"{name}.{part}.npy"] = _npy_bytes(getattr(csr, part), dtype)
+        for part in _CSR_PARTS:
+            payload[f"{name}.{part}.npy"] = _npy_bytes(getattr(csr, part),
+                                                       _ARRAYS[f"{name}.{part}.npy"])
+    payload.update(_translation_files(index))
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -122,11 +138,11 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
                    "latent_dimensions": [int(d) for d in index.latent_blocks_]},
         "model": {"articles_at_fit": int(getattr(index, "model_articles_", matrix.shape[0])),
                   "weighed_since_fit": int(getattr(index, "model_changes_", 0))},
-        "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                  for name, data in sorted(payload.items())},
+        "lists_exact": bool(getattr(index, "lists_exact_", False)),
+        "chunk_bytes": CHUNK_BYTES,
+        "files": {name: file_entry(data, CHUNK_BYTES) for name, data in sorted(payload.items())},
     }
-    payload[MANIFEST] = json.dumps(manifest, ensure_ascii=False, sort_keys=True,
-                                   indent=2).encode() + b"\n"
+    payload[MANIFEST] = manifest_bytes(manifest)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_siblings(target)  # left by builds that were killed while saving
     staging = new_directory_beside(target)
@@ -139,6 +155,37 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _catalog_files(entries: list[Entry]) -> dict[str, bytes]:
+    """The articles as JSON Lines, the byte offset of each line, and the rows in id order."""
+    lines = [_json_bytes(entry.to_json()) + b"\n" for entry in entries]
+    offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum([len(line) for line in lines], out=offsets[1:])
+    by_id = sorted(range(len(entries)), key=lambda row: id_key(entries[row].id))
+    return {CATALOG: b"".join(lines),
+            "articles.offsets.npy": _npy_bytes(offsets, _ARRAYS["articles.offsets.npy"]),
+            "articles.by_id.npy": _npy_bytes(np.array(by_id, dtype=np.int64),
+                                             _ARRAYS["articles.by_id.npy"])}
+
+
+def _translation_files(index: Any) -> dict[str, bytes]:
+    """Each article's ``index.translations``, kept so that a lookup needs no matrix.
+    Only articles whose translation group has other members can have any."""
+    entries = index.entries_
+    groups = translation_groups(entries, detect=index.get_settings()["detect_translations"])
+    sizes = np.bincount(groups, minlength=len(entries))
+    position = {entry.id: row for row, entry in enumerate(entries)}
+    indptr, rows, scores = [0], [], []
+    for row, entry in enumerate(entries):
+        if sizes[groups[row]] > 1:
+            for item in index.translations(entry.id):
+                rows.append(position[item.id])
+                scores.append(item.score)
+        indptr.append(len(rows))
+    return {name: _npy_bytes(np.array(values), _ARRAYS[name]) for name, values in (
+        ("translations.indptr.npy", indptr), ("translations.ids.npy", rows),
+        ("translations.scores.npy", scores))}
+
+
 def _check_replaceable(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise IndexFormatError(f"{target}: exists and is not a directory; choose another --out")
@@ -147,154 +194,36 @@ def _check_replaceable(target: Path) -> None:
                                "not a recommender index; choose an empty or new directory")
 
 
-
-
-
-
-
-
-
-
-class _Folder:
-    """An index folder opened once: every file is read relative to that handle, so a
-    load sees one folder even while a rebuild swaps another in at the same path.
-    Symbolic links, pipes and other special files are refused, never followed."""
-
-    def __init__(self, directory: str | os.PathLike[str]):
-        self.path = Path(directory)
-        try:
-            self.fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except (FileNotFoundError, NotADirectoryError):
-            raise IndexFormatError(f"{self.path}: no index here (not a directory)") from None
-        except OSError as exc:
-            raise IndexFormatError(f"{self.path}: cannot open ({exc.strerror or exc})") from None
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-    def replaced(self) -> bool:
-        """Whether another folder now stands at this path (a rebuild swapped it in)."""
-        try:
-            return os.stat(self.path).st_ino != os.fstat(self.fd).st_ino
-        except OSError:
-            return True
-
-    def read(self, name: str, *, expected: int | None = None, limit: int | None = None) -> bytes:
-        path = self.path / name
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        try:
-            fd = os.open(name, flags, dir_fd=self.fd)
-        except FileNotFoundError:
-            raise IndexFormatError(f"{path}: missing") from None
-        except OSError as exc:
-            if os.path.islink(path):
-                raise IndexFormatError(f"{path}: a symbolic link; index files must be "
-                                       "regular files inside the index") from None
-            raise IndexFormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            os.close(fd)
-            raise IndexFormatError(f"{path}: not a regular file")
-        with os.fdopen(fd, "rb") as stream:
-            if expected is not None and info.st_size != expected:
-                raise IndexFormatError(f"{path}: {info.st_size} bytes, the manifest says "
-                                       f"{expected} (truncated or replaced)")
-            if limit is not None and info.st_size > limit:
-                raise IndexFormatError(f"{path}: too large ({info.st_size} bytes)")
-            return stream.read()
-
-
-def _parse_json(path: Path, data: bytes) -> Any:
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-        raise IndexFormatError(f"{path}: not valid JSON ({reason})") from None
-
-
-def read_manifest(directory: str | os.PathLike[str] | _Folder) -> dict[str, Any]:
-    """The checked manifest of the index in ``directory``."""
-    folder = directory if isinstance(directory, _Folder) else _Folder(directory)
-    try:
-        return _check_manifest(folder)
-    finally:
-        if folder is not directory:
-            folder.close()
-
-
-def _check_manifest(folder: _Folder) -> dict[str, Any]:
-    path = folder.path / MANIFEST
-    try:
-        raw = folder.read(MANIFEST, limit=_MAX_MANIFEST_BYTES)
-    except IndexFormatError as exc:
-        if str(exc).endswith(": missing"):
-            raise IndexFormatError(f"{path}: missing; is {folder.path} an index written by "
-                                   "'recommender build'?") from None
-        raise
-    manifest = _parse_json(path, raw)
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexFormatError(f"{path}: not a recommender index manifest")
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise IndexFormatError(f"{path}: index format version {version!r} is not supported; "
-                               f"this recommender {__version__} reads version {FORMAT_VERSION}. "
-                               "Rebuild the index with 'recommender build'.")
-    files = manifest.get("files")
-    if not isinstance(files, dict) or set(files) != set(FILES):
-        raise IndexFormatError(f"{path}: the file list must be exactly {', '.join(FILES)}")
-    for name, info in files.items():
-        if (not isinstance(info, dict) or not isinstance(info.get("bytes"), int)
-                or isinstance(info.get("bytes"), bool) or info["bytes"] < 0
-                or not isinstance(info.get("sha256"), str)):
-            raise IndexFormatError(f"{path}: entry for {name} needs 'bytes' and 'sha256'")
-    for section in ("settings", "counts", "model", "versions"):
-        if not isinstance(manifest.get(section, {}), dict):
-            raise IndexFormatError(f"{path}: '{section}' must be an object")
-    return manifest
-
-
-def _read_verified(folder: _Folder, name: str, info: dict[str, Any]) -> bytes:
-    data = folder.read(name, expected=info["bytes"])
+def _read_verified(folder: Folder, name: str, info: dict[str, Any]) -> bytes | Any:
+    """The file ``name`` checked against its size and sha256: bytes for the text files,
+    a copy-on-write memory map for arrays (hashed in place, never copied)."""
+    if name.endswith(".npy"):
+        data = folder.map(name, expected=info["bytes"])
+    else:
+        data = folder.read(name, expected=info["bytes"])
     if hashlib.sha256(data).hexdigest() != info["sha256"]:
         raise IndexFormatError(f"{folder.path / name}: checksum mismatch (the file is damaged "
                                "or was modified)")
     return data
 
 
-_NPY_HEADER = re.compile(rb"\{'descr': '([<>|][a-z]\d)', 'fortran_order': False, "
-                         rb"'shape': \((\d+),\), \} *\n")
-
-
-def _parse_array(path: Path, data: bytes, dtype: np.dtype) -> np.ndarray:
-    """A 1-d array of ``dtype`` from .npy bytes. Only the header that ``np.save`` writes
-    for such an array is accepted (matched as text, never evaluated), and the data's
-    length is checked against it before anything is allocated; object arrays (pickles)
-    are refused."""
-    if len(data) < 10 or data[:8] != b"\x93NUMPY\x01\x00":
-        raise IndexFormatError(f"{path}: not a valid .npy array (format 1.0 header expected)")
-    header_length = int.from_bytes(data[8:10], "little")
-    match = _NPY_HEADER.fullmatch(data[10:10 + header_length])
-    if match is None:
-        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array (the .npy header is "
-                               "not one that recommender writes)")
-    found = match.group(1).decode("ascii")
-    if found != dtype.str:
-        raise IndexFormatError(f"{path}: expected a 1-d {dtype} array, got {found!r}")
-    count, offset = int(match.group(2)), 10 + header_length
-    if count * dtype.itemsize != len(data) - offset:
-        raise IndexFormatError(f"{path}: the header claims {count} values, the file holds "
-                               f"{(len(data) - offset) // dtype.itemsize}")
-    return np.frombuffer(data, dtype=dtype, offset=offset).copy()
+def _parse_array(path: Path, data: Any, dtype: np.dtype) -> np.ndarray:
+    """The 1-d array of ``dtype`` in .npy bytes or a memory map of them, without a copy;
+    see :func:`recommender.indexfiles.npy_layout` for what is accepted."""
+    length = npy_header_length(path, bytes(data[:10]))
+    count, offset = npy_layout(path, bytes(data[:length]), dtype.str, len(data))
+    return np.frombuffer(data, dtype=dtype, count=count, offset=offset)
 
 
 def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
     """Read and verify the index in ``directory`` into a fitted ``cls`` instance.
 
-    When a rebuild swaps a new index in while this one is being read, the read
-    starts again on the new one (up to three times) rather than failing.
+    Arrays are memory-mapped once verified, so a load costs little memory beyond
+    what queries touch. When a rebuild swaps a new index in while this one is being
+    read, the read starts again on the new one (up to three times) rather than failing.
     """
     for attempt in range(3):
-        folder = _Folder(directory)
+        folder = Folder(directory)
         try:
             return _load(cls, folder)
         except IndexFormatError:
@@ -305,19 +234,19 @@ def load_index(cls: type, directory: str | os.PathLike[str]) -> Any:
     raise AssertionError("unreachable")
 
 
-def _load(cls: type, handle: _Folder) -> Any:
+def _load(cls: type, handle: Folder) -> Any:
     folder = handle.path
-    manifest = _check_manifest(handle)
+    manifest = check_manifest(handle)
     raw = {name: _read_verified(handle, name, info) for name, info in manifest["files"].items()}
-    records = _parse_json(folder / "articles.json", raw["articles.json"])
-    vocabulary = _parse_json(folder / "vocabulary.json", raw["vocabulary.json"])
-    arrays = {name: _parse_array(folder / name, raw[name], dtype) for name, dtype in _ARRAYS.items()}
-    if not isinstance(records, list):
-        raise IndexFormatError(f"{folder / 'articles.json'}: expected a list of articles")
+    vocabulary = parse_json(folder / "vocabulary.json", raw["vocabulary.json"])
+    arrays = {name: _parse_array(folder / name, raw[name], dtype)
+              for name, dtype in _ARRAYS.items()}
     if not isinstance(vocabulary, list) or not all(isinstance(t, str) for t in vocabulary):
         raise IndexFormatError(f"{folder / 'vocabulary.json'}: expected a list of strings")
-    entries = [Entry.from_json(r, f"{folder / 'articles.json'}: item {i}")
-               for i, r in enumerate(records)]
+    entries = _parse_catalog(folder, raw[CATALOG], arrays["articles.offsets.npy"])
+    if manifest.get("counts", {}).get("articles") != len(entries):
+        raise IndexFormatError(f"{folder / MANIFEST}: 'counts' must give the number of "
+                               f"articles, {len(entries)}")
     idf, norms = arrays["idf.npy"], arrays["norms.npy"]
     if idf.shape != (len(vocabulary),) or not np.all(np.isfinite(idf)) or np.any(idf < 1):
         raise IndexFormatError(f"{folder / 'idf.npy'}: expected {len(vocabulary)} finite "
@@ -331,12 +260,17 @@ def _load(cls: type, handle: _Folder) -> Any:
                 for name in EXPLAINED_FIELDS}
     ids = {e.id for e in entries}
     if len(ids) != len(entries):
-        raise IndexFormatError(f"{folder / 'articles.json'}: article ids are not unique")
+        raise IndexFormatError(f"{folder / CATALOG}: article ids are not unique")
     for entry in entries:
         unknown = [p for p in entry.pins if p not in ids or p == entry.id]
         if unknown:
-            raise IndexFormatError(f"{folder / 'articles.json'}: article {entry.id!r} pins "
+            raise IndexFormatError(f"{folder / CATALOG}: article {entry.id!r} pins "
                                    f"{unknown[0]!r}, which is not another article of the index")
+    by_id = sorted(range(len(entries)), key=lambda row: id_key(entries[row].id))
+    if arrays["articles.by_id.npy"].tolist() != by_id:
+        raise IndexFormatError(f"{folder / 'articles.by_id.npy'}: expected the {len(entries)} "
+                               "article numbers in id order")
+    _check_translations(folder, arrays, len(entries))
     if len(set(vocabulary)) != len(vocabulary):
         raise IndexFormatError(f"{folder / 'vocabulary.json'}: terms are not unique")
     try:
@@ -354,12 +288,48 @@ def _load(cls: type, handle: _Folder) -> Any:
     except ValueError as exc:  # latent arrays that the saved settings cannot have made
         raise IndexFormatError(f"{folder}: inconsistent index: {exc}") from None
     index.lists_ = _check_lists(folder, manifest, arrays, len(entries))
+    index.lists_exact_ = manifest.get("lists_exact", False)
+    if not isinstance(index.lists_exact_, bool):
+        raise IndexFormatError(f"{folder / MANIFEST}: 'lists_exact' must be true or false")
     model = manifest.get("model", {})
     at_fit, since = model.get("articles_at_fit", len(entries)), model.get("weighed_since_fit", 0)
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (at_fit, since)):
         raise IndexFormatError(f"{folder / MANIFEST}: 'model' counts must be whole numbers")
     index.model_articles_, index.model_changes_ = at_fit, since
     return index
+
+
+def _parse_catalog(folder: Path, data: bytes, offsets: np.ndarray) -> list[Entry]:
+    """The entries of ``articles.jsonl``, whose lines must end at ``offsets``."""
+    path = folder / CATALOG
+    if (offsets.size == 0 or offsets[0] != 0 or offsets[-1] != len(data)
+            or np.any(np.diff(offsets) <= 0)):
+        raise IndexFormatError(f"{folder / 'articles.offsets.npy'}: expected increasing byte "
+                               f"offsets from 0 to the {len(data)} bytes of {CATALOG}")
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")) + 1
+    if not np.array_equal(ends, offsets[1:]):
+        raise IndexFormatError(f"{path}: expected one record a line, ending at the offsets of "
+                               "articles.offsets.npy")
+    bounds = offsets.tolist()
+    lines = enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+    return [Entry.from_json(parse_json(path, data[start:stop], row + 1), f"{path}: line {row + 1}")
+            for row, (start, stop) in lines]
+
+
+def _check_translations(folder: Path, arrays: dict[str, np.ndarray], rows: int) -> None:
+    indptr, ids, scores = (arrays[f"translations.{part}.npy"]
+                           for part in ("indptr", "ids", "scores"))
+    if (indptr.shape != (rows + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0)
+            or indptr[-1] != ids.size or ids.size != scores.size):
+        raise IndexFormatError(f"{folder}: inconsistent index: the translations do not match "
+                               f"{rows} articles")
+    owners = np.repeat(np.arange(rows), np.diff(indptr))
+    if ids.size and (ids.min() < 0 or ids.max() >= rows or np.any(ids == owners)):
+        raise IndexFormatError(f"{folder / 'translations.ids.npy'}: article number out of "
+                               "range, or an article listed as its own translation")
+    if not np.all(np.isfinite(scores)) or (scores.size and (scores.min() < 0 or scores.max() > 1)):
+        raise IndexFormatError(f"{folder / 'translations.scores.npy'}: scores must be within "
+                               "[0, 1]")
 
 
 def _check_latent(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray],
@@ -383,8 +353,8 @@ def _check_lists(folder: Path, manifest: dict[str, Any], arrays: dict[str, np.nd
                  rows: int) -> tuple[np.ndarray, np.ndarray]:
     width = manifest.get("counts", {}).get("list_length")
     ids, scores = arrays["lists.ids.npy"], arrays["lists.scores.npy"]
-    if not isinstance(width, int) or isinstance(width, bool) or width < 0 or ids.size != rows * width \
-            or scores.size != rows * width:
+    if (not isinstance(width, int) or isinstance(width, bool) or width < 0
+            or ids.size != rows * width or scores.size != rows * width):
         raise IndexFormatError(f"{folder}: inconsistent index: the kept lists do not match "
                                f"{rows} articles of list_length {width!r}")
     if ids.size and (ids.min() < -1 or ids.max() >= rows):

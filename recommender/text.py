@@ -594,6 +594,11 @@ class Analyzer:
             grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False)))
         return grams
 
+    @property
+    def stems(self) -> bool:
+        """Whether words are stemmed (and so whether the language matters)."""
+        return self._stemmer is not None
+
     def _analyse_chunk(self, chunk: bytes, lang: str | None) -> str:
         stem = None if lang is None else self._stemmer_for(lang).stemWord
         core = chunk.strip(_EDGE_PUNCTUATION)

@@ -8,10 +8,10 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["BM25_K1", "TF_SCHEMES", "count_matrix", "saturated_tf", "weighted_tf", "tfidf_rows"]
+from .settings import TF_SCHEMES  # the schemes weighted_tf knows, named where they are checked
 
-#: How a field's term counts become term frequencies (see :func:`weighted_tf`).
-TF_SCHEMES = ("log", "bm25")
+__all__ = ["BM25_K1", "TF_SCHEMES", "count_matrix", "saturated_tf", "weighted_tf", "tfidf_rows",
+           "tfidf_row"]
 
 #: The BM25 saturation constant: a term's weight approaches ``BM25_K1 + 1`` times that of a
 #: single occurrence (1 → 1, 2 → 1.38, 5 → 1.77, 20 → 2.07 with 1.2).
@@ -105,3 +105,36 @@ def tfidf_rows(tf: sp.csr_matrix, idf: np.ndarray, *, return_norms: bool = False
     weighted.eliminate_zeros()
     rows = weighted.astype(np.float32)
     return (rows, np.sqrt(squares)) if return_norms else rows
+
+
+def tfidf_row(tokens: Sequence[str], vocabulary: Mapping[str, int], idf: np.ndarray, *,
+              sublinear: bool, saturate: bool = False) -> sp.csr_matrix:
+    """``tfidf_rows(weighted_tf({"body": count_matrix([tokens], vocabulary)}, ...))`` for
+    one text, bit for bit, without the sparse-matrix overhead of the general path
+    (it dominates a single query).
+
+    >>> import numpy as np
+    >>> vocabulary, idf = {"terra": 0, "reforma": 1}, np.array([1.0, 2.0])
+    >>> tfidf_row(["terra", "reforma", "terra", "mar"], vocabulary, idf,
+    ...           sublinear=True).toarray().round(3)
+    array([[0.646, 0.763]], dtype=float32)
+    """
+    lookup = vocabulary.get
+    ids = [c for c in map(lookup, tokens) if c is not None]
+    columns, freq = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+    data = freq.astype(np.float64)
+    if saturate:
+        data = data * (BM25_K1 + 1.0) / (data + BM25_K1)
+    elif sublinear:
+        np.log(data, out=data)
+        data += 1.0
+    data = data * 1.0  # the field weight of a body, as weighted_tf applies it
+    data *= idf[columns]
+    # Summed one after another in column order, as the sparse row sum does.
+    squares = sum((data * data).tolist(), 0.0)
+    norm = np.sqrt(squares) if squares else 1.0
+    data /= norm
+    keep = data != 0.0
+    data, columns = data[keep].astype(np.float32), columns[keep].astype(np.int32)
+    return sp.csr_matrix((data, columns, np.array([0, data.size], dtype=np.int32)),
+                         shape=(1, len(vocabulary)))

@@ -32,3 +32,46 @@ def write_jsonl(path: Path, records) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                     encoding="utf-8")
     return path
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    """Write ``manifest`` into an index folder, sealed with its own digest as a save
+    seals it (digests are not signatures: anyone can do this)."""
+    from recommender.indexfiles import manifest_bytes
+
+    (folder / "manifest.json").write_bytes(manifest_bytes(manifest))
+
+
+def vouch_for(folder: Path, name: str, data: bytes) -> None:
+    """Replace a file of an index and make the manifest vouch for it, as an attacker could."""
+    import json
+
+    from recommender.indexfiles import file_entry
+
+    (folder / name).write_bytes(data)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    manifest["files"][name] = file_entry(data, manifest["chunk_bytes"])
+    write_manifest(folder, manifest)
+
+
+def write_catalog(folder: Path, records: list) -> None:
+    """Replace the records of an index (``articles.jsonl`` and its offsets), vouched for."""
+    import io
+    import json
+
+    import numpy as np
+
+    lines = [json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records]
+    offsets = np.cumsum([0] + [len(line) for line in lines], dtype=np.int64)
+    buffer = io.BytesIO()
+    np.save(buffer, offsets)
+    vouch_for(folder, "articles.jsonl", b"".join(lines))
+    vouch_for(folder, "articles.offsets.npy", buffer.getvalue())
+
+
+def read_catalog(folder: Path) -> list:
+    """The records of an index's ``articles.jsonl``."""
+    import json
+
+    return [json.loads(line) for line in (folder / "articles.jsonl").read_bytes().split(b"\n")
+            if line]

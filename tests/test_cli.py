@@ -155,3 +155,30 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
          "vladimir-putin-in-north-korea", "-k", "3"],
         capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0 and result.stdout.startswith("1. ")
+
+
+def test_exact_flags_score_every_article_and_are_kept_with_the_lists(tmp_path):
+    from benchmarks import synthetic
+    from recommender import RelatedIndex
+
+    records = list(synthetic.generate(400, seed=5, mean_words=60, n_topics=8, n_authors=30))
+    source = write_jsonl(tmp_path / "c.jsonl", records)
+    narrow = ["--config", write_toml(tmp_path / "s.toml", "candidates = 60\ncandidate_terms = 4\n")]
+    assert run("build", source, "--out", tmp_path / "approx", *narrow)[0] == 0
+    assert run("build", source, "--out", tmp_path / "exact", "--exact", *narrow)[0] == 0
+    approx, exact = RelatedIndex.load(tmp_path / "approx"), RelatedIndex.load(tmp_path / "exact")
+    assert not approx.lists_exact_ and exact.lists_exact_
+    ident = records[0]["id"]
+    want = [item.id for item in exact.related(ident, k=5, exact=True)]
+    for folder in ("approx", "exact"):
+        code, out, _ = run("related", tmp_path / folder, ident, "-k", "5", "--json", "--exact")
+        assert code == 0 and [item["id"] for item in json.loads(out)] == want
+    text = records[1]["body"]
+    code, out, _ = run("similar", tmp_path / "approx", text, "-k", "5", "--json", "--exact")
+    assert [item["id"] for item in json.loads(out)] == \
+        [item.id for item in approx.similar(text, k=5, exact=True)]
+
+
+def write_toml(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -12,7 +12,6 @@ marker goes.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -32,7 +31,16 @@ from recommender.cli import main
 from recommender.corpus import MAX_BODY_CHARS, MAX_REPORTED_PROBLEMS, CorpusWarning
 from recommender.storage import FILES
 
-from .conftest import ARTICLES, FIXTURES, ROOT, write_jsonl
+from .conftest import (
+    ARTICLES,
+    FIXTURES,
+    ROOT,
+    read_catalog,
+    vouch_for,
+    write_catalog,
+    write_jsonl,
+    write_manifest,
+)
 
 HOSTILE = FIXTURES / "hostile"
 # What must never survive into a title, a token or a printed line.
@@ -344,7 +352,7 @@ def test_control_characters_reach_neither_tokens_nor_the_saved_index_nor_the_ter
     index = RelatedIndex.load(tmp_path / "index")
     assert not [t for t in index.vocabulary_ if CONTROL.search(t) or re.fullmatch(r"\d+m", t)]
     assert {"janela", "sequestrada", "31m", "0m", "1m", "2k"}.isdisjoint(index.vocabulary_)
-    stored = (tmp_path / "index" / "articles.json").read_text("utf-8")
+    stored = (tmp_path / "index" / "articles.jsonl").read_text("utf-8")
     assert not CONTROL.search(stored) and not re.search(r"\\u00[01][0-9a-f]|\\u007f", stored)
     assert index.entries_[0].title == "A terra vermelha do cerrado"
     assert index.entries_[0].author == ("Ana Souza",)
@@ -366,10 +374,10 @@ def test_free_text_queries_are_cleaned_like_articles(fixture_index):
 
 def test_cli_never_prints_escape_sequences_from_a_crafted_index(saved_index):
     folder = saved_index
-    records = json.loads((folder / "articles.json").read_text("utf-8"))
+    records = read_catalog(folder)
     records[1]["title"] = "\x1b]0;pwned\x07\x1b[2J\x1b[31mTítulo\x1b[0m"
     records[1]["author"] = ["\x1b[5mAutor"]
-    _rewrite(folder, "articles.json", json.dumps(records).encode())
+    write_catalog(folder, records)
     code, out, err = cli("related", folder, records[0]["id"], "-k", "88")
     assert code == 0, err
     assert "Título" in out and "\x1b" not in out
@@ -513,16 +521,8 @@ def _manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text())
 
 
-def _write_manifest(folder: Path, manifest: dict) -> None:
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-
-
-def _rewrite(folder: Path, name: str, data: bytes) -> None:
-    """Replace a file and make the manifest vouch for it, as an attacker could."""
-    (folder / name).write_bytes(data)
-    manifest = _manifest(folder)
-    manifest["files"][name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    _write_manifest(folder, manifest)
+_write_manifest = write_manifest
+_rewrite = vouch_for  # replace a file and make the manifest vouch for it, as an attacker could
 
 
 def _refused(folder: Path, name: str | None = None) -> IndexFormatError:
@@ -562,7 +562,7 @@ def test_a_missing_file_is_refused_naming_it(saved_index, name):
     _refused(saved_index, name)
 
 
-@pytest.mark.parametrize("version", [0, 2, 99, "1", None, [1]])
+@pytest.mark.parametrize("version", [0, 1, 3, 99, "2", None, [2], True, 2.5])
 def test_an_unknown_format_version_is_refused(saved_index, version):
     manifest = _manifest(saved_index)
     manifest["format_version"] = version
@@ -641,9 +641,9 @@ def test_impossible_idf_or_norm_values_are_refused(saved_index, name, value):
 
 
 def _edit_articles(folder: Path, edit) -> None:
-    records = json.loads((folder / "articles.json").read_text("utf-8"))
+    records = read_catalog(folder)
     edit(records)
-    _rewrite(folder, "articles.json", json.dumps(records).encode())
+    write_catalog(folder, records)
 
 
 WRONG_ARTICLES = {
@@ -662,26 +662,63 @@ WRONG_ARTICLES = {
 
 
 @pytest.mark.parametrize("case", sorted(WRONG_ARTICLES))
-def test_articles_json_with_wrong_types_is_refused(saved_index, case):
+def test_articles_with_wrong_types_are_refused(saved_index, case):
     _edit_articles(saved_index, WRONG_ARTICLES[case])
     _refused(saved_index)
 
 
-def test_articles_json_that_is_an_object_is_refused(saved_index):
-    _rewrite(saved_index, "articles.json", b'{"id": "a"}')
-    _refused(saved_index, "articles.json")
+def test_a_record_that_is_not_an_article_is_refused(saved_index):
+    _edit_articles(saved_index, lambda r: r.__setitem__(0, {"id": "a"}))
+    _refused(saved_index, "articles.jsonl: line 1")
+
+
+@pytest.mark.parametrize("lines", [
+    "two records on one line", "a blank line", "offsets past the end"])
+def test_records_that_do_not_follow_the_offsets_are_refused(saved_index, lines):
+    data = (saved_index / "articles.jsonl").read_bytes()
+    first = data.index(b"\n") + 1
+    if lines == "two records on one line":
+        data = data[:first - 1] + b" " + data[first:]
+    elif lines == "a blank line":
+        data = data[:first] + b"\n" + data[first:-1]
+    else:
+        _rewrite(saved_index, "articles.offsets.npy", _npy(np.arange(89, dtype=np.int64) * 10**6))
+    _rewrite(saved_index, "articles.jsonl", data)
+    _refused(saved_index, "articles.")
+
+
+def test_rows_out_of_id_order_are_refused(saved_index):
+    rows = np.load(saved_index / "articles.by_id.npy")
+    _rewrite(saved_index, "articles.by_id.npy", _npy(rows[::-1].copy()))
+    _refused(saved_index, "articles.by_id.npy")
+
+
+@pytest.mark.parametrize("edit", ["own translation", "out of range", "score above 1"])
+def test_impossible_translations_are_refused(saved_index, edit):
+    indptr = np.zeros(89, dtype=np.int64)
+    indptr[1:] = 1
+    ids, scores = np.array([1], dtype=np.int32), np.array([0.1])
+    if edit == "own translation":
+        ids[0] = 0
+    elif edit == "out of range":
+        ids[0] = 88
+    else:
+        scores[0] = 1.5
+    for part, values in (("indptr", indptr), ("ids", ids), ("scores", scores)):
+        _rewrite(saved_index, f"translations.{part}.npy", _npy(values))
+    _refused(saved_index, "translations.")
 
 
 @pytest.mark.parametrize("field", ["author", "tags"])
-def test_articles_json_with_a_string_where_a_list_belongs_is_refused(saved_index, field):
+def test_articles_with_a_string_where_a_list_belongs_are_refused(saved_index, field):
     _edit_articles(saved_index, lambda r: r[0].__setitem__(field, "Ana Souza"))
-    _refused(saved_index, "articles.json")
+    _refused(saved_index, "articles.jsonl")
 
 
 @pytest.mark.parametrize("pins", [["nenhum"], "abc"])
-def test_articles_json_with_pins_to_unknown_ids_is_refused(saved_index, pins):
+def test_articles_with_pins_to_unknown_ids_are_refused(saved_index, pins):
     _edit_articles(saved_index, lambda r: r[0].__setitem__("pins", pins))
-    _refused(saved_index, "articles.json")
+    _refused(saved_index, "articles.jsonl")
 
 
 NASTY_JSON = {
@@ -690,11 +727,17 @@ NASTY_JSON = {
 }
 
 
-@pytest.mark.parametrize("name", ["articles.json", "vocabulary.json", "manifest.json"])
+@pytest.mark.parametrize("name", ["articles.jsonl", "vocabulary.json", "manifest.json"])
 @pytest.mark.parametrize("case", sorted(NASTY_JSON))
 def test_json_files_nested_too_deep_or_with_huge_numbers_are_refused(saved_index, name, case):
     if name == "manifest.json":
         (saved_index / name).write_bytes(NASTY_JSON[case])
+    elif name == "articles.jsonl":
+        lines = (saved_index / name).read_bytes().split(b"\n")
+        lines[0] = NASTY_JSON[case]
+        offsets = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]], dtype=np.int64)
+        _rewrite(saved_index, "articles.offsets.npy", _npy(offsets))
+        _rewrite(saved_index, name, b"\n".join(lines))
     else:
         _rewrite(saved_index, name, NASTY_JSON[case])
     _refused(saved_index, name)
@@ -718,7 +761,7 @@ def test_manifest_settings_out_of_range_are_refused(saved_index, value):
     _refused(saved_index, "manifest.json")
 
 
-@pytest.mark.parametrize("name", ["idf.npy", "articles.json", "manifest.json"])
+@pytest.mark.parametrize("name", ["idf.npy", "articles.jsonl", "manifest.json"])
 def test_a_symlink_pointing_outside_the_index_is_refused(saved_index, tmp_path, name):
     outside = tmp_path / f"outside-{name}"
     shutil.copyfile(saved_index / name, outside)

@@ -1,15 +1,14 @@
+import hashlib
 import io
 import json
-import hashlib
 
 import numpy as np
 import pytest
 
-from recommender import IndexFormatError, RelatedIndex
-from recommender import storage
+from recommender import IndexFormatError, RelatedIndex, storage
 from recommender.storage import FILES, FORMAT_VERSION
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, vouch_for, write_manifest
 
 
 @pytest.fixture()
@@ -19,12 +18,7 @@ def saved(fixture_index, tmp_path):
     return folder
 
 
-def _rewrite(folder, name, data):
-    """Replace a file and make the manifest vouch for it, as an attacker could."""
-    (folder / name).write_bytes(data)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"][name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+_rewrite = vouch_for
 
 
 def test_loaded_index_answers_exactly_as_the_fitted_one(fixture_index, saved):
@@ -42,7 +36,7 @@ def test_save_writes_only_json_and_npy_and_is_byte_identical(fixture_articles, t
     RelatedIndex().fit(fixture_articles).save(second)
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted([*FILES, "manifest.json"])
-    assert all(n.endswith((".json", ".npy")) for n in names)
+    assert all(n.endswith((".json", ".jsonl", ".npy")) for n in names)
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
@@ -52,9 +46,47 @@ def test_manifest_holds_version_settings_versions_and_checksums(saved):
     assert manifest["format_version"] == FORMAT_VERSION
     assert {"numpy", "scipy", "scikit-learn", "python", "recommender"} <= set(manifest["versions"])
     assert manifest["settings"]["field_weights"]["title"] == 1.0
+    size = manifest["chunk_bytes"]
     for name in FILES:
         data = (saved / name).read_bytes()
         assert manifest["files"][name]["sha256"] == hashlib.sha256(data).hexdigest()
+        assert manifest["files"][name]["chunks"] == [
+            hashlib.sha256(data[i:i + size]).hexdigest() for i in range(0, len(data), size)]
+    raw = (saved / "manifest.json").read_bytes()
+    blank = raw.replace(manifest["manifest_sha256"].encode(), b"0" * 64)
+    assert hashlib.sha256(blank).hexdigest() == manifest["manifest_sha256"]
+
+
+def test_a_changed_manifest_value_is_detected(saved):
+    raw = (saved / "manifest.json").read_text()
+    (saved / "manifest.json").write_text(raw.replace('"min_score": 0.0', '"min_score": 0.5'))
+    with pytest.raises(IndexFormatError, match="manifest.json: checksum mismatch"):
+        RelatedIndex.load(saved)
+
+
+def test_a_version_1_index_is_refused_with_advice_to_rebuild(saved):
+    manifest = json.loads((saved / "manifest.json").read_text())
+    manifest["format_version"] = 1  # as version 1 wrote it: no chunks, no own digest
+    del manifest["manifest_sha256"], manifest["chunk_bytes"]
+    (saved / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexFormatError, match=r"manifest.json: index format version 1 .*"
+                                               r"reads version 2 only. Rebuild the index"):
+        RelatedIndex.load(saved)
+
+
+def test_arrays_are_memory_mapped_not_copied(saved):
+    import mmap
+
+    def mapped(array):
+        while array is not None and not isinstance(array, mmap.mmap):
+            array = getattr(array, "base", None) if isinstance(array, np.ndarray) else getattr(
+                array, "obj", None)
+        return array is not None
+
+    index = RelatedIndex.load(saved)
+    assert mapped(index.latent_vectors_) and mapped(index.latent_components_)
+    assert mapped(index.lists_[0]) and mapped(index.lists_[1]) and mapped(index.matrix_.data)
+    assert mapped(index.idf_) and mapped(index.norms_)
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -83,7 +115,7 @@ def test_a_missing_file_is_detected(saved):
 def test_an_unknown_format_version_is_refused(saved):
     manifest = json.loads((saved / "manifest.json").read_text())
     manifest["format_version"] = 99
-    (saved / "manifest.json").write_text(json.dumps(manifest))
+    write_manifest(saved, manifest)
     with pytest.raises(IndexFormatError, match="version 99 is not supported"):
         RelatedIndex.load(saved)
 
@@ -106,7 +138,7 @@ def test_object_arrays_are_refused_even_with_a_matching_manifest(saved):
 def test_manifest_cannot_name_files_outside_the_index(saved):
     manifest = json.loads((saved / "manifest.json").read_text())
     manifest["files"]["../secret.npy"] = manifest["files"].pop("idf.npy")
-    (saved / "manifest.json").write_text(json.dumps(manifest))
+    write_manifest(saved, manifest)
     with pytest.raises(IndexFormatError, match="file list must be exactly"):
         RelatedIndex.load(saved)
 
@@ -159,6 +191,12 @@ def test_committed_fixture_index_keeps_loading_and_matches_a_fresh_fit(fixture_a
     fresh = RelatedIndex.from_settings(committed.get_settings()).fit(fixture_articles)
     assert committed.ids_ == fresh.ids_
     assert committed.related_all(k=5) == fresh.related_all(k=5)
+
+
+def test_whether_the_kept_lists_are_exact_is_saved(fixture_articles, tmp_path):
+    for exact in (False, True):
+        RelatedIndex().fit(fixture_articles).precompute(5, exact=exact).save(tmp_path / "i")
+        assert RelatedIndex.load(tmp_path / "i").lists_exact_ is exact
 
 
 def test_kept_lists_answer_exactly_as_computing(fixture_articles, tmp_path):

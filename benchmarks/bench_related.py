@@ -1,0 +1,84 @@
+"""``related(id)``: one article's list, on an index whose lists were computed at build time.
+
+Methods (one timed call = one lookup of a random article id; the same ids for all):
+
+* ``ours``: ``related(id, k)`` after ``precompute(k)`` (approximate lists, the default,
+  what ``recommender build`` keeps);
+* ``ours_exact``: ``related(id, k)`` after ``precompute(k, exact=True)``;
+* ``sklearn_brute``: ``linear_kernel(X[row], X)`` + ``argpartition`` (the gate's
+  reference: ours must be at least 1,000× faster at 10k articles in ``--quick``);
+* ``sklearn_nn``: ``NearestNeighbors(metric="cosine", algorithm="brute").kneighbors``.
+
+Recall@k: against the exact lists of the same model, ``iter_related(k,
+use_stored=False, exact=True)`` (computed once per size); the exact mode must reach
+1.0. For the baselines it is their overlap with our exact lists (information: they
+rank by another model).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .harness import add_ratios, identical_share, measure, method_entry, recall_at_k, say
+from .workspace import Workspace
+
+BENCHMARK = "related"
+#: Our lookups take microseconds: this many per timed query of the baselines.
+LOOKUPS_PER_QUERY = 10
+
+
+def run(ws: Workspace) -> dict[str, Any]:
+    config, n, k = ws.config, ws.n, ws.k
+    lookups = config.queries * LOOKUPS_PER_QUERY
+    ids = ws.sample_ids(config.warmup + lookups, salt=1)
+    warm, timed = ids[:config.warmup], ids[config.warmup:]
+    position = {ident: row for row, ident in enumerate(ws.ids)}
+    truth = ws.truth
+    result = ws.new_result(BENCHMARK, unit="lookup", lookups=len(timed),
+                           reference="iter_related(k, use_stored=False, exact=True)")
+
+    for name, exact in (("ours_exact", True), ("ours", False)):
+        say(f"[{n:,}] related: {name} (precompute(k, exact={exact}) first, untimed)")
+        index = ws.keep_lists(exact=exact)
+        times, outputs, memory = measure(lambda i, x=index: x.related(i, k), timed, warmup=warm,
+                                         budget_s=config.query_budget_s,
+                                         min_runs=min(len(timed), 100))
+        found = [[item.id for item in items] for items in outputs]
+        want = [truth[position[i]] for i in timed[:len(found)]]
+        result["methods"][name] = method_entry(
+            times, kind="ours", exact=exact, unit="lookup", memory=memory,
+            description=f"related(id, k) after precompute(k, exact={exact})",
+            recall=recall_at_k(found, want, k), identical=identical_share(found, want),
+            reference="ours exact lists")
+
+    baselines: list[tuple[str, Any]] = [("sklearn_brute", ws.sklearn)]
+    from .baselines import SklearnNN
+
+    baselines.append(("sklearn_nn", ws.shared("sklearn_nn", lambda: SklearnNN(ws.sklearn))))
+    ident = ws.ids
+    rows_timed = [position[i] for i in timed[:config.queries]]
+    rows_warm = [position[i] for i in warm]
+    for name, model in baselines:
+        say(f"[{n:,}] related: {name}")
+        times, outputs, memory = measure(model.related, rows_timed, warmup=rows_warm,
+                                         budget_s=config.query_budget_s,
+                                         min_runs=min(len(rows_timed), 20))
+        found = [[ident[r] for r in rows] for rows in outputs]
+        want = [truth[r] for r in rows_timed[:len(found)]]
+        result["methods"][name] = method_entry(
+            times, kind="baseline", exact=None, unit="lookup", memory=memory,
+            description=type(model).description, recall=recall_at_k(found, want, k),
+            identical=identical_share(found, want), reference="ours exact lists (overlap)")
+    ws.fill_index_bytes(result)
+    add_ratios(result)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .runner import main as run_main
+
+    return run_main(argv, only=[BENCHMARK], prog="python -m benchmarks.bench_related")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

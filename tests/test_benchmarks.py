@@ -1,0 +1,348 @@
+"""The speed benchmark suite (benchmarks/): machinery, JSON shape, gates — never times.
+
+The end-to-end test runs every script on the smallest corpus (300 essays of ~60 words)
+with the baselines that are installed; gate logic is tested on made-up figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import gates, harness, report, runner
+from benchmarks.gates import GATE_SIZE, evaluate, failures
+from benchmarks.harness import (
+    PeakMemory,
+    add_ratios,
+    identical_share,
+    method_entry,
+    recall_at_k,
+    summarize,
+    time_calls,
+)
+
+SMALL = ["--sizes", "300", "--mean-words", "60", "--queries", "8", "--warmup", "2",
+         "--repeats", "1", "--cli-runs", "1", "--budget", "5", "--query-budget", "2"]
+OPERATIONS = {"build", "all_pairs", "related", "similar", "save", "load", "cli"}
+LATENCY_KEYS = {"n", "median_s", "p95_s", "p99_s", "mean_s", "min_s", "max_s"}
+METHOD_KEYS = {"kind", "description", "exact", "unit", "latency_s", "throughput_per_s",
+               "items_per_run", "memory", "index_bytes", "recall_at_k", "identical_lists",
+               "recall_reference"}
+
+
+# -- made-up results ----------------------------------------------------------------------
+
+
+def fake_method(median: float, *, kind: str = "baseline", exact: bool | None = None,
+                recall: float | None = None, rss: float | None = 10.0) -> dict[str, Any]:
+    entry = method_entry([median] * 3, kind=kind, description="made up", unit="query",
+                         exact=exact, recall=recall,
+                         memory={"rss_delta_mb": rss, "peak_rss_mb": 100.0})
+    return entry
+
+
+def fake_result(benchmark: str, n: int, methods: dict[str, dict[str, Any]], *,
+                skipped: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    result = {"benchmark": benchmark, "parameters": {"articles": n, "k": 10, "quick": True},
+              "corpus": {"mean_words": 300}, "methods": methods, "skipped": skipped or {},
+              "notes": [], "created": "2026-01-01T00:00:00+00:00",
+              "environment": {"cpu": "test", "cores": 2, "platform": "test", "python": "3.11",
+                              "versions": {"numpy": "2"}, "git": {"commit": None},
+                              "threads": {"limit": 2, "threadpools": []}}, **extra}
+    add_ratios(result, baseline="sklearn_tfidf" if benchmark == "build" else "sklearn_brute")
+    return result
+
+
+def passing_results(n: int = GATE_SIZE) -> list[dict[str, Any]]:
+    ours = {"kind": "ours"}
+    return [
+        fake_result("similar", n, {
+            "ours": fake_method(0.001, exact=False, recall=0.95, **ours),
+            "ours_exact": fake_method(0.002, exact=True, recall=1.0, **ours),
+            "sklearn_brute": fake_method(0.030, recall=0.4),
+        }),
+        fake_result("related", n, {
+            "ours": fake_method(1e-6, exact=False, recall=1.0, **ours),
+            "ours_exact": fake_method(1e-6, exact=True, recall=1.0, **ours),
+            "sklearn_brute": fake_method(0.002),
+        }),
+        fake_result("all_pairs", n, {
+            "ours": fake_method(1.0, exact=False, recall=0.97, **ours),
+            "ours_exact": fake_method(3.0, exact=True, recall=1.0, **ours),
+            "sparse_dot_topn": fake_method(1.5),
+            "sklearn_brute": fake_method(9.0),
+        }),
+    ]
+
+
+def outcome(outcomes, name_part: str, size: int = GATE_SIZE, kind: str | None = None):
+    found = [o for o in outcomes if name_part in o.name and o.size == size
+             and (kind is None or o.kind == kind)]
+    assert len(found) == 1, [o.name for o in outcomes]
+    return found[0]
+
+
+# -- gates --------------------------------------------------------------------------------
+
+
+def test_gates_pass_on_good_figures() -> None:
+    outcomes = evaluate(passing_results(), gates=True)
+    assert failures(outcomes) == []
+    assert outcome(outcomes, "similar: ours ≥ 20×", kind="gate").value == pytest.approx(30.0)
+    assert outcome(outcomes, "related: ours ≥ 1,000×", kind="gate").value == \
+        pytest.approx(2000.0)
+    assert outcome(outcomes, "sparse_dot_topn throughput", kind="gate").value == \
+        pytest.approx(1.5)
+
+
+def test_a_ratio_under_its_gate_fails_only_in_quick_mode() -> None:
+    results = passing_results()
+    results[0]["methods"]["ours"]["latency_s"]["median_s"] = 0.002   # 15×: under 20×
+    add_ratios(results[0])
+    failed = failures(evaluate(results, gates=True))
+    assert [o.name for o in failed] == ["similar: ours ≥ 20× brute force (p50)"]
+    assert failed[0].value == pytest.approx(15.0)
+    assert failures(evaluate(results, gates=False)) == []   # full mode: targets only
+
+
+def test_gates_apply_at_their_size_only() -> None:
+    results = passing_results(n=1_000)
+    results[2]["methods"]["ours"]["latency_s"]["median_s"] = 100.0   # slow, but at 1k
+    outcomes = evaluate(results, gates=True)
+    assert failures(outcomes) == []
+    notes = [o for o in outcomes if o.kind == "note"]
+    assert {o.benchmark for o in notes} == {"similar", "related", "all_pairs"}
+    assert all("no run at 10,000" in o.message for o in notes)
+
+
+def test_a_missing_baseline_fails_its_gate_with_the_reason() -> None:
+    results = passing_results()
+    del results[2]["methods"]["sparse_dot_topn"]
+    results[2]["skipped"]["sparse_dot_topn"] = "sparse_dot_topn is not installed"
+    failed = failures(evaluate(results, gates=True))
+    assert len(failed) == 1 and failed[0].passed is None
+    assert "sparse_dot_topn is not installed" in failed[0].message
+
+
+def test_exact_modes_must_reach_recall_one_and_approximate_ones_their_floor() -> None:
+    results = passing_results(n=1_000)
+    results[0]["methods"]["ours_exact"]["recall_at_k"] = 0.999
+    results[2]["methods"]["ours"]["recall_at_k"] = 0.94
+    failed = failures(evaluate(results, gates=False))
+    assert sorted(o.name for o in failed) == [
+        "all_pairs: ours (approximate) recall@10 ≥ 0.95",
+        "similar: ours_exact (exact) recall@10 ≥ 1",
+    ]
+    assert all(o.kind == "correctness" for o in failed)
+
+
+def test_failed_commands_are_wrong_results() -> None:
+    result = fake_result("cli", 1_000, {"ours": fake_method(0.3, kind="ours")},
+                         failures=["ours: exit status 1: recommender related DIR x"])
+    failed = failures(evaluate([result], gates=False))
+    assert [o.message for o in failed] == ["ours: exit status 1: recommender related DIR x"]
+
+
+def test_the_cli_ratio_is_gated_unless_turned_off() -> None:
+    result = fake_result("cli", GATE_SIZE, {"ours": fake_method(0.9, kind="ours"),
+                                            "python_import_numpy": fake_method(0.3)},
+                         ratio_to_numpy={"median_ratio": 3.0})
+    failed = failures(evaluate([result], gates=True))
+    assert [(o.kind, o.value) for o in failed] == [("gate", 3.0)]
+    assert failures(evaluate([result], gates=True, gate_cli=False)) == []
+    assert failures(evaluate([result], gates=False)) == []
+    result["ratio_to_numpy"]["median_ratio"] = 0.8
+    assert failures(evaluate([result], gates=True)) == []
+
+
+def test_targets_are_reported_not_enforced() -> None:
+    results = passing_results(n=100_000)
+    outcomes = evaluate(results, gates=False)
+    target = outcome(outcomes, "related ≥ 10,000×", size=100_000)
+    assert target.kind == "target" and target.passed is False
+    assert failures(outcomes) == []
+
+
+# -- harness ------------------------------------------------------------------------------
+
+
+def test_summarize_gives_median_and_tail_percentiles() -> None:
+    stats = summarize([float(i) for i in range(1, 101)])
+    assert set(stats) == LATENCY_KEYS
+    assert stats["n"] == 100 and stats["median_s"] == pytest.approx(50.5)
+    assert stats["p95_s"] == pytest.approx(95.05) and stats["p99_s"] == pytest.approx(99.01)
+    with pytest.raises(ValueError):
+        summarize([])
+
+
+def test_time_calls_warms_up_untimed_and_stops_on_its_budget() -> None:
+    calls: list[int] = []
+    times, outputs = time_calls(lambda i: calls.append(i) or i * 2, [1, 2, 3],
+                                warmup=[0], budget_s=math.inf)
+    assert calls == [0, 1, 2, 3] and outputs == [2, 4, 6] and len(times) == 3
+
+    def slow(i: int) -> int:
+        time.sleep(0.001)
+        return i
+    times, outputs = time_calls(slow, range(100), budget_s=0.0, min_runs=3)
+    assert len(times) == 3 and outputs == [0, 1, 2]
+    assert time_calls(slow, range(100), budget_s=0.0, min_runs=0) == ([], [])
+    cleaned: list[int] = []
+    times, outputs = time_calls(slow, range(4), keep=False, after=cleaned.append)
+    assert outputs == [] and cleaned == [0, 1, 2, 3]
+
+
+def test_recall_and_identical_share() -> None:
+    truth = [["a", "b"], ["c"], []]
+    assert recall_at_k([["b", "a"], ["x"], []], truth) == pytest.approx((1 + 0 + 1) / 3)
+    assert recall_at_k([["a"], ["c"], ["z"]], truth) == pytest.approx((0.5 + 1 + 0) / 3)
+    assert recall_at_k([["a", "b", "c"]], [["a", "b", "c"]], k=2) == 1.0
+    assert identical_share([["b", "a"], ["c"], []], truth) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError):
+        recall_at_k([["a"]], truth)
+
+
+def test_peak_memory_sees_an_allocation() -> None:
+    with PeakMemory(children=True) as memory:
+        block = bytearray(64 * 1024 * 1024)
+        block[::4096] = b"x" * len(block[::4096])
+        del block
+    result = memory.result
+    assert {"peak_rss_mb", "rss_before_mb", "rss_delta_mb", "method",
+            "children_peak_rss_mb"} <= set(result)
+    if result["method"] == "VmHWM":
+        assert result["rss_delta_mb"] >= 50
+
+
+def test_ratios_to_the_reference() -> None:
+    result = fake_result("similar", 1_000, {"ours": fake_method(0.001, kind="ours", rss=5.0),
+                                            "sklearn_brute": fake_method(0.01, rss=10.0)})
+    ratios = result["methods"]["ours"]["vs_sklearn_brute"]
+    assert ratios["speedup"] == pytest.approx(10.0) and ratios["rss"] == pytest.approx(0.5)
+    assert result["methods"]["sklearn_brute"]["vs_sklearn_brute"]["speedup"] == 1.0
+
+
+def test_results_are_json_without_nan(tmp_path: Path) -> None:
+    result = fake_result("similar", 1_000, {"ours": fake_method(0.001, kind="ours",
+                                                                recall=math.nan)})
+    path = harness.write_result(result, tmp_path)
+    assert path.name == "speed-similar-1000-w300.json"
+    text = path.read_text(encoding="utf-8")
+    assert "NaN" not in text
+    assert json.loads(text)["methods"]["ours"]["recall_at_k"] is None
+    assert harness.read_results(tmp_path)[0]["benchmark"] == "similar"
+
+
+def test_report_from_made_up_results(tmp_path: Path) -> None:
+    for result in passing_results() + passing_results(n=1_000):
+        harness.write_result(result, tmp_path)
+    assert report.main_report(tmp_path, tmp_path / "charts") == 0
+    text = (tmp_path / "REPORT.md").read_text(encoding="utf-8")
+    assert "## Essays of ~300 words" in text and "### similar(text)" in text
+    assert "| 10,000 | **ours** | approximate |" in text
+    pytest.importorskip("matplotlib")
+    assert (tmp_path / "charts" / "speed-similar-w300.png").stat().st_size > 0
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def test_quick_mode_exits_1_when_a_gate_fails(tmp_path: Path, monkeypatch) -> None:
+    """The runner's exit status, with made-up scripts (no timing)."""
+    def fake_similar(ws):
+        result = fake_result("similar", ws.n, {
+            "ours": fake_method(0.01, kind="ours", exact=False, recall=0.95),
+            "sklearn_brute": fake_method(0.05)})   # 5×: under the 20× gate
+        return result
+
+    monkeypatch.setattr(runner, "BENCHMARKS", {"similar": fake_similar})
+    args = ["--sizes", str(GATE_SIZE), "--out", str(tmp_path), "--no-report"]
+    assert runner.main(["--quick", *args]) == 1
+    run = json.loads((tmp_path / "speed-run.json").read_text(encoding="utf-8"))
+    assert [f["name"] for f in run["failed"]] == ["similar: ours ≥ 20× brute force (p50)"]
+    assert runner.main(args) == 0     # not --quick: reported, not enforced
+
+
+def test_a_crashing_script_fails_the_run(tmp_path: Path, monkeypatch) -> None:
+    def broken(ws):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "BENCHMARKS", {"related": broken})
+    assert runner.main(["--sizes", "300", "--out", str(tmp_path), "--no-report"]) == 1
+
+
+def test_unknown_script_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as stop:
+        runner.main(["--only", "nope", "--out", str(tmp_path)])
+    assert stop.value.code == 2
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory) -> tuple[int, Path]:
+    out = tmp_path_factory.mktemp("speed")
+    status = runner.main([*SMALL, "--out", str(out)])
+    return status, out
+
+
+def test_every_script_runs_end_to_end(small_run) -> None:
+    status, out = small_run
+    results = harness.read_results(out)
+    assert {r["benchmark"] for r in results} == OPERATIONS
+    run = json.loads((out / "speed-run.json").read_text(encoding="utf-8"))
+    crashed = [f for f in run["failed"] if "crashed" in f["name"] or "command" in f["name"]]
+    assert crashed == []
+    for result in results:
+        assert result["parameters"]["articles"] == 300
+        assert result["corpus"]["mean_words"] == 60
+        env = result["environment"]
+        assert env["cores"] and env["versions"]["numpy"] and env["threads"]["limit"] == 2
+        assert "ours" in result["methods"]
+        for name, entry in result["methods"].items():
+            assert METHOD_KEYS <= set(entry), (result["benchmark"], name)
+            assert set(entry["latency_s"]) == LATENCY_KEYS
+            assert entry["latency_s"]["n"] >= 1 and entry["throughput_per_s"] > 0
+            assert entry["vs_" + result["ratio_baseline"]]["speedup"] is not None
+        for name, reason in result["skipped"].items():
+            assert "pip install" in reason, name
+    assert (out / "REPORT.md").is_file()
+
+
+def test_exact_modes_agree_with_the_exact_answer(small_run) -> None:
+    _, out = small_run
+    for result in harness.read_results(out):
+        for name, entry in result["methods"].items():
+            if entry["kind"] == "ours" and entry["exact"]:
+                assert entry["recall_at_k"] == 1.0, (result["benchmark"], name)
+            if entry["kind"] == "ours" and entry["exact"] is False:
+                assert 0.0 <= entry["recall_at_k"] <= 1.0
+
+
+def test_every_mode_and_baseline_is_measured(small_run) -> None:
+    _, out = small_run
+    by_name = {r["benchmark"]: r for r in harness.read_results(out)}
+    for bench in ("related", "similar", "all_pairs"):
+        assert {"ours", "ours_exact", "sklearn_brute", "sklearn_nn"} <= \
+            set(by_name[bench]["methods"])
+    expected = {"similar": ("bm25s", "tantivy_mlt"), "all_pairs": ("sparse_dot_topn",)}
+    for bench, names in expected.items():
+        for name in names:
+            assert name in by_name[bench]["methods"] or name in by_name[bench]["skipped"]
+    assert {"ours", "sklearn_tfidf"} <= set(by_name["build"]["methods"])
+    cli = by_name["cli"]
+    assert {"ours", "python_import_numpy"} <= set(cli["methods"])
+    assert cli["ratio_to_numpy"]["median_ratio"] > 0
+    assert cli["methods"]["ours"]["memory"]["peak_rss_mb"] > 0
+    assert by_name["load"]["methods"]["ours"]["recall_at_k"] == 1.0
+    assert by_name["save"]["methods"]["ours"]["index_bytes"] > 0
+
+
+def test_gates_module_lists_the_issue_gates() -> None:
+    gated = {(c.benchmark, c.threshold) for c in gates.CHECKS if c.gate_size == GATE_SIZE}
+    assert gated == {("similar", 20.0), ("related", 1000.0), ("all_pairs", 1.0)}
+    assert (gates.CLI_GATE.benchmark, gates.CLI_GATE.threshold) == ("cli", 1.5)
+    assert not gates.CLI_GATE.higher_is_better
