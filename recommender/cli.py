@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="compute the kept lists by scoring every article against every "
                        "other (much slower on a big archive) instead of the candidates")
     build.add_argument("--n-jobs", type=int, default=None, metavar="N",
-                       help="processes for text analysis (-1: all cores)")
+                       help="processes for text analysis and the lists (-1: all cores)")
     build.set_defaults(run=_cmd_build)
 
     related = commands.add_parser("related", help="articles related to an indexed article")

@@ -113,7 +113,8 @@ class RelatedIndex:
         scores every article instead. The benchmarks measure how often the two
         differ (recall@10 against exact).
     n_jobs : int, optional
-        Processes for text analysis (-1 for all cores). Results do not depend on it.
+        Processes for text analysis and for :meth:`precompute` / :meth:`related_all`
+        (-1 for all cores). Results do not depend on it, to the byte.
 
     Attributes
     ----------
@@ -502,11 +503,40 @@ class RelatedIndex:
 
     def _lists(self, k: int, *, exact: bool):
         """``(row, chosen)`` for every row in order, chosen as :meth:`_choose` gives it,
-        computed a block of rows at a time."""
+        computed a block of rows at a time; with ``n_jobs``, blocks are shared among
+        worker processes (the same blocks, so the same bits, as in one process)."""
         n = len(self.ids_)
         exact = exact or n <= self._candidate_count(k)
         block = max(1, _BLOCK_CELLS // max(n, 1))
-        for start in range(0, n, block):
+        jobs = self._settings["n_jobs"]
+        starts = list(range(0, n, block))
+        if jobs in (None, 1) or len(starts) < 2:
+            yield from self._lists_of_blocks(starts, block, k, exact)
+            return
+        from joblib import Parallel, delayed
+
+        # A few tasks per worker: each carries a copy of the scoring state.
+        per_task = max(1, -(-len(starts) // (4 * _effective_jobs(jobs))))
+        tasks = [starts[i:i + per_task] for i in range(0, len(starts), per_task)]
+        self._term_index()  # built once here, not in every task
+        state = self._scoring_state()
+        parts = Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_lists_task)(state, task, block, k, exact) for task in tasks)
+        for part in parts:
+            yield from part
+
+    def _scoring_state(self) -> RelatedIndex:
+        """A shallow copy with what list computing needs (no catalog, no analyzer), to send
+        to worker processes."""
+        state = object.__new__(RelatedIndex)
+        state.__dict__.update({name: value for name, value in self.__dict__.items()
+                               if name not in _NOT_FOR_WORKERS})
+        state._latent64 = state._components_t = None  # caches, rebuilt when needed
+        return state
+
+    def _lists_of_blocks(self, starts: Sequence[int], block: int, k: int, exact: bool):
+        n = len(self.ids_)
+        for start in starts:
             stop = min(n, start + block)
             if exact:
                 scores, cosines = self._scores(self.matrix_[start:stop],
@@ -805,6 +835,21 @@ class RelatedIndex:
         from .storage import load_index
 
         return load_index(cls, directory)
+
+
+#: Attributes a worker computing lists does not need (and that cost most to send).
+_NOT_FOR_WORKERS = frozenset({"entries_", "field_tf_", "vocabulary_", "_analyzer",
+                              "_term_column", "_tags", "_position", "_latent64",
+                              "_components_t"})
+
+
+def _lists_task(state: RelatedIndex, starts: Sequence[int], block: int, k: int,
+                exact: bool) -> list:
+    return list(state._lists_of_blocks(starts, block, k, exact))
+
+
+def _effective_jobs(n_jobs: int) -> int:
+    return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
 def _rounded(value: float) -> float:

@@ -133,3 +133,15 @@ def test_approximate_lists_are_repeatable(corpus, narrow):
 
 def test_a_corpus_smaller_than_the_net_is_answered_exactly(fixture_index):
     assert fixture_index.related_all(k=5) == fixture_index.related_all(k=5, exact=True)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_lists_do_not_depend_on_the_number_of_processes(corpus, exact, monkeypatch):
+    from recommender import index as module
+
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 37)  # 16 blocks of 37 rows
+    one = RelatedIndex(**NARROW, n_jobs=1).fit(corpus).precompute(5, exact=exact)
+    two = RelatedIndex(**NARROW, n_jobs=2).fit(corpus).precompute(5, exact=exact)
+    assert np.array_equal(one.lists_[0], two.lists_[0])
+    assert one.lists_[1].tobytes() == two.lists_[1].tobytes()
+    assert two.related_all(k=4) == one.related_all(k=4)
