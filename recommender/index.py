@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -522,8 +523,13 @@ class RelatedIndex:
         state = self._scoring_state()
         parts = Parallel(n_jobs=jobs, return_as="generator")(
             delayed(_lists_task)(state, task, block, k, exact) for task in tasks)
-        for part in parts:
-            yield from part
+        try:
+            for part in parts:
+                yield from part
+        finally:  # a caller that stops early cancels the rest, which joblib would warn about
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                parts.close()
 
     def _scoring_state(self) -> RelatedIndex:
         """A shallow copy with what list computing needs (no catalog, no analyzer), to send

@@ -145,3 +145,6 @@ def test_lists_do_not_depend_on_the_number_of_processes(corpus, exact, monkeypat
     assert np.array_equal(one.lists_[0], two.lists_[0])
     assert one.lists_[1].tobytes() == two.lists_[1].tobytes()
     assert two.related_all(k=4) == one.related_all(k=4)
+    early = two.iter_related(4, use_stored=False)  # stopping early cancels quietly
+    assert next(early) == next(one.iter_related(4, use_stored=False))
+    early.close()
