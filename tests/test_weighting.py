@@ -10,7 +10,9 @@ from recommender.settings import DEFAULTS, validate_settings
 from recommender.weighting import (
     BM25_K1,
     TF_SCHEMES,
+    count_matrix,
     saturated_tf,
+    tfidf_row,
     tfidf_rows,
     weighted_tf,
 )
@@ -109,3 +111,24 @@ def test_bm25_body_index_answers_related_and_similar(fixture_articles):
     items = index.related(first.id, k=5)
     assert len(items) == 5 and all(a.score >= b.score for a, b in zip(items, items[1:]))
     assert index.similar(first.body, k=3)[0].id == first.id
+
+
+@pytest.mark.parametrize("saturate", [False, True])
+@pytest.mark.parametrize("sublinear", [False, True])
+def test_a_single_text_row_has_the_bits_of_the_matrix_path(fixture_index, saturate, sublinear):
+    from recommender.analysis import analyse_text
+
+    texts = ["A reforma agrária e a concentração da terra no Brasil, a terra, a terra.",
+              "NATO and Russia: the war clock", "", "palavras que o índice não conhece",
+              "Krenak " * 50]
+    for text in texts:
+        tokens = analyse_text(text, fixture_index._analyzer)
+        fast = tfidf_row(tokens, fixture_index._term_column, fixture_index.idf_,
+                         sublinear=sublinear, saturate=saturate)
+        counts = count_matrix([tokens], fixture_index._term_column)
+        slow = tfidf_rows(weighted_tf({"body": counts}, {"body": 1.0}, sublinear=sublinear,
+                                      saturate=("body",) if saturate else ()),
+                          fixture_index.idf_)
+        assert fast.shape == slow.shape and fast.dtype == slow.dtype == np.float32
+        assert np.array_equal(fast.indices, slow.indices)
+        assert fast.data.tobytes() == slow.data.tobytes()
