@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import numbers
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,10 +31,6 @@ __all__ = ["RelatedIndex"]
 
 #: Scores computed at once in ``related_all``: rows per block times articles.
 _BLOCK_CELLS = 1 << 22
-
-
-def _identity(tokens):
-    return tokens
 
 
 class RelatedIndex:
@@ -210,11 +207,8 @@ class RelatedIndex:
         _check_corpus(articles)
         analysed = analyse_articles(articles, self._analyzer, n_jobs=self._settings["n_jobs"],
                                     progress=progress)
-        weights = self._settings["field_weights"]
-        used = [name for name in FIELDS if weights[name] > 0]
-        vocabulary, idf = self._learn_vocabulary([[t for n in used for t in f[n]]
-                                                  for _, f in analysed])
-        matrix, norms, field_tf = self._weigh([f for _, f in analysed], vocabulary, idf)
+        vocabulary, idf, counts = self._learn_vocabulary([f for _, f in analysed])
+        matrix, norms, field_tf = self._weigh_counts(counts, idf)
         components, vectors, blocks = self._fit_latent(matrix)
         self._set_state(
             entries=[Entry.from_article(a, lang) for a, (lang, _) in zip(articles, analysed)],
@@ -275,35 +269,89 @@ class RelatedIndex:
         """Rows of analysed articles under a vocabulary and IDF: the L2-normalised
         tf-idf matrix, the norms before normalisation, and the explained fields' tf."""
         weights = self._settings["field_weights"]
-        sublinear = self._settings["sublinear_tf"]
-        saturate = ("body",) if self._settings["body_tf"] == "bm25" else ()
         used = [name for name in FIELDS if weights[name] > 0]
         counts = {name: count_matrix([f[name] for f in fields], vocabulary) for name in used}
+        return self._weigh_counts(counts, idf)
+
+    def _weigh_counts(self, counts: dict[str, sp.csr_matrix], idf: np.ndarray):
+        """:meth:`_weigh` from the used fields' term counts."""
+        weights = self._settings["field_weights"]
+        sublinear = self._settings["sublinear_tf"]
+        saturate = ("body",) if self._settings["body_tf"] == "bm25" else ()
         matrix, norms = tfidf_rows(weighted_tf(counts, weights, sublinear=sublinear,
                                                saturate=saturate), idf,
                                    return_norms=True)
-        empty = sp.csr_matrix((len(fields), len(vocabulary)), dtype=np.float32)
+        empty = sp.csr_matrix(matrix.shape, dtype=np.float32)
         field_tf = {name: weighted_tf({name: counts[name]}, weights, sublinear=sublinear)
                     .astype(np.float32) if name in counts else empty
                     for name in EXPLAINED_FIELDS}
         return matrix, norms, field_tf
 
-    def _learn_vocabulary(self, token_lists: list[list[str]]) -> tuple[dict[str, int], np.ndarray]:
-        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    def _learn_vocabulary(self, fields: Sequence[dict[str, list[str]]]
+                          ) -> tuple[dict[str, int], np.ndarray, dict[str, sp.csr_matrix]]:
+        """Vocabulary, IDF and the used fields' term counts, in one pass over the tokens.
+
+        The vocabulary is the one scikit-learn's ``CountVectorizer`` chooses for the
+        articles' tokens (sorted terms within ``min_df``/``max_df``, the most frequent
+        ``max_features``); the IDF is ``TfidfTransformer``'s. Counting here once, instead
+        of in ``CountVectorizer`` and again per field, halves the counting time of a fit.
+        """
+        from sklearn.feature_extraction.text import TfidfTransformer
 
         s = self._settings
-        if not any(token_lists):
-            return {}, np.zeros(0)
-        vectorizer = CountVectorizer(analyzer=_identity, min_df=s["min_df"], max_df=s["max_df"],
-                                     max_features=s["max_features"], dtype=np.float64)
-        try:
-            presence = vectorizer.fit_transform(token_lists)
-        except ValueError as exc:  # scikit-learn's words for "the df limits removed every term"
-            raise ConfigError(f"min_df={s['min_df']!r} and max_df={s['max_df']!r} leave no "
-                              f"terms in this corpus of {len(token_lists)} articles ({exc})") from None
-        vocabulary = {term: int(col) for term, col in vectorizer.vocabulary_.items()}
+        used = [name for name in FIELDS if s["field_weights"][name] > 0]
+        n = len(fields)
+        found: dict[str, int] = {}
+        assign = found.setdefault
+        positions = {}
+        for name in used:
+            lengths = np.fromiter((len(f[name]) for f in fields), dtype=np.int64, count=n)
+            columns = np.fromiter((assign(t, len(found)) for f in fields for t in f[name]),
+                                  dtype=np.int64, count=int(lengths.sum()))
+            positions[name] = (np.repeat(np.arange(n), lengths), columns)
+        if not found:
+            return {}, np.zeros(0), {name: sp.csr_matrix((n, 0)) for name in used}
+        width = len(found)
+        raw = {name: sp.csr_matrix((np.ones(rows.size), (rows, columns)), shape=(n, width))
+               for name, (rows, columns) in positions.items()}
+        terms = sorted(found)
+        order = np.array([found[t] for t in terms], dtype=np.int64)  # sorted -> first seen
+        total = sp.csr_matrix(sum(raw.values()))[:, order]
+        total.sort_indices()
+        keep = self._limit_terms(total, n)
+        chosen = order[keep]
+        vocabulary = {terms[i]: column for column, i in enumerate(np.flatnonzero(keep))}
+        presence = total[:, keep]
         idf = TfidfTransformer(smooth_idf=True).fit(presence).idf_
-        return vocabulary, np.asarray(idf, dtype=np.float64)
+        counts = {name: sp.csr_matrix(matrix[:, chosen]) for name, matrix in raw.items()}
+        for matrix in counts.values():
+            matrix.sort_indices()
+        return vocabulary, np.asarray(idf, dtype=np.float64), counts
+
+    def _limit_terms(self, total: sp.csr_matrix, n: int) -> np.ndarray:
+        """Columns kept by the df limits and ``max_features``, exactly as
+        ``CountVectorizer`` keeps them (its ``_limit_features``)."""
+        s = self._settings
+        max_df, min_df, limit = s["max_df"], s["min_df"], s["max_features"]
+        high = max_df if isinstance(max_df, numbers.Integral) else max_df * n
+        low = min_df if isinstance(min_df, numbers.Integral) else min_df * n
+        problem = None
+        if high < low:
+            problem = "max_df corresponds to < documents than min_df"
+        dfs = np.bincount(total.indices, minlength=total.shape[1])
+        mask = (dfs <= high) & (dfs >= low)
+        if limit is not None and mask.sum() > limit:
+            tfs = np.asarray(total.sum(axis=0)).ravel()
+            picked = (-tfs[mask]).argsort()[:limit]
+            narrowed = np.zeros(len(dfs), dtype=bool)
+            narrowed[np.where(mask)[0][picked]] = True
+            mask = narrowed
+        if problem is None and not mask.any():
+            problem = "After pruning, no terms remain. Try a lower min_df or a higher max_df."
+        if problem is not None:
+            raise ConfigError(f"min_df={min_df!r} and max_df={max_df!r} leave no terms in "
+                              f"this corpus of {n} articles ({problem})")
+        return mask
 
     def _set_state(self, *, entries: list[Entry], vocabulary: list[str], idf: np.ndarray,
                    matrix: sp.csr_matrix, norms: np.ndarray,

@@ -242,3 +242,23 @@ def test_settings_round_trip():
     again = RelatedIndex.from_settings(index.get_settings())
     assert again.get_settings() == index.get_settings()
     assert index.get_settings()["field_weights"]["title"] == 1.0
+
+
+@pytest.mark.parametrize("limits", [{}, {"min_df": 2, "max_df": 0.5}, {"max_features": 300},
+                                    {"min_df": 2, "max_df": 40, "max_features": 1000}])
+def test_vocabulary_and_idf_are_scikit_learns(fixture_articles, limits):
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    from recommender.analysis import analyse_articles
+    from recommender.settings import FIELDS
+
+    index = RelatedIndex(**limits).fit(fixture_articles)
+    weights = index.get_settings()["field_weights"]
+    tokens = [[t for name in FIELDS if weights[name] > 0 for t in fields[name]]
+              for _, fields in analyse_articles(fixture_articles, index._analyzer)]
+    counter = CountVectorizer(analyzer=lambda x: x, min_df=limits.get("min_df", 1),
+                              max_df=limits.get("max_df", 1.0),
+                              max_features=limits.get("max_features"))
+    presence = counter.fit_transform(tokens)
+    assert index.vocabulary_ == counter.get_feature_names_out().tolist()
+    assert index.idf_.tobytes() == TfidfTransformer().fit(presence).idf_.tobytes()
