@@ -61,13 +61,18 @@ def _identifiers(prefix: str, values: Sequence[str]) -> list[str]:
 _WORKER_ANALYZERS: dict[str, Analyzer] = {}
 
 
-def _analyse_chunk(articles: Sequence[Article], analyzer_settings: dict[str, Any]):
-    # One analyzer per worker process and settings, so its token cache stays warm
-    # from chunk to chunk instead of starting cold each time.
+def worker_analyzer(analyzer_settings: dict[str, Any]) -> Analyzer:
+    """The analyzer of these settings in this (worker) process: one per process, so its
+    token cache stays warm from chunk to chunk instead of starting cold each time."""
     key = json.dumps(analyzer_settings, sort_keys=True, default=list)
     analyzer = _WORKER_ANALYZERS.get(key)
     if analyzer is None:
         analyzer = _WORKER_ANALYZERS[key] = Analyzer.from_settings(analyzer_settings)
+    return analyzer
+
+
+def _analyse_chunk(articles: Sequence[Article], analyzer_settings: dict[str, Any]):
+    analyzer = worker_analyzer(analyzer_settings)
     return [analyse_article(a, analyzer) for a in articles]
 
 

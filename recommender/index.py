@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .analysis import analyse_articles, analyse_text, make_analyzer
+from .analysis import analyse_text, make_analyzer
 from .candidates import block_candidates, prune_rows
 from .catalog import Entry
+from .counting import Counted, count_articles
 from .corpus import Article
 from .errors import ConfigError, CorpusError, NotFittedError, UnknownArticleError
 from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
@@ -205,13 +206,14 @@ class RelatedIndex:
         """
         articles = list(articles)
         _check_corpus(articles)
-        analysed = analyse_articles(articles, self._analyzer, n_jobs=self._settings["n_jobs"],
-                                    progress=progress)
-        vocabulary, idf, counts = self._learn_vocabulary([f for _, f in analysed])
+        used = [name for name in FIELDS if self._settings["field_weights"][name] > 0]
+        counted = count_articles(articles, self._analyzer, used,
+                                 n_jobs=self._settings["n_jobs"], progress=progress)
+        vocabulary, idf, counts = self._learn_vocabulary(counted)
         matrix, norms, field_tf = self._weigh_counts(counts, idf)
         components, vectors, blocks = self._fit_latent(matrix)
         self._set_state(
-            entries=[Entry.from_article(a, lang) for a, (lang, _) in zip(articles, analysed)],
+            entries=[Entry.from_article(a, lang) for a, lang in zip(articles, counted.langs)],
             vocabulary=sorted(vocabulary, key=vocabulary.__getitem__),
             idf=idf, matrix=matrix, norms=norms, field_tf=field_tf,
             latent_components=components, latent_vectors=vectors, latent_blocks=blocks,
@@ -287,28 +289,22 @@ class RelatedIndex:
                     for name in EXPLAINED_FIELDS}
         return matrix, norms, field_tf
 
-    def _learn_vocabulary(self, fields: Sequence[dict[str, list[str]]]
+    def _learn_vocabulary(self, counted: Counted
                           ) -> tuple[dict[str, int], np.ndarray, dict[str, sp.csr_matrix]]:
-        """Vocabulary, IDF and the used fields' term counts, in one pass over the tokens.
+        """Vocabulary, IDF and the used fields' term counts of a counted corpus.
 
         The vocabulary is the one scikit-learn's ``CountVectorizer`` chooses for the
         articles' tokens (sorted terms within ``min_df``/``max_df``, the most frequent
-        ``max_features``); the IDF is ``TfidfTransformer``'s. Counting here once, instead
-        of in ``CountVectorizer`` and again per field, halves the counting time of a fit.
+        ``max_features``); the IDF is ``TfidfTransformer``'s. Counting once (see
+        :mod:`recommender.counting`) instead of in ``CountVectorizer`` and again per
+        field makes a fit about 1.4 times faster.
         """
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        s = self._settings
-        used = [name for name in FIELDS if s["field_weights"][name] > 0]
-        n = len(fields)
-        found: dict[str, int] = {}
-        assign = found.setdefault
-        positions = {}
-        for name in used:
-            lengths = np.fromiter((len(f[name]) for f in fields), dtype=np.int64, count=n)
-            columns = np.fromiter((assign(t, len(found)) for f in fields for t in f[name]),
-                                  dtype=np.int64, count=int(lengths.sum()))
-            positions[name] = (np.repeat(np.arange(n), lengths), columns)
+        n = len(counted.langs)
+        found = counted.terms
+        positions = counted.fields
+        used = list(positions)
         if not found:
             return {}, np.zeros(0), {name: sp.csr_matrix((n, 0)) for name in used}
         width = len(found)

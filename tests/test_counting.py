@@ -1,0 +1,57 @@
+"""Counting articles a chunk at a time, in workers or not, gives one corpus count."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from benchmarks import synthetic
+from recommender import Article, RelatedIndex
+from recommender.analysis import analyse_articles, make_analyzer
+from recommender.counting import count_articles
+from recommender.settings import DEFAULTS, FIELDS
+
+
+def corpus(n):
+    return [Article(id=r["id"], title=r["title"], body=r["body"], author=tuple(r["author"]),
+                    tags=tuple(r["tags"]), date=r["date"])
+            for r in synthetic.generate(n, seed=8, mean_words=40, n_topics=6, n_authors=9)]
+
+
+def as_matrix(counted, name):
+    rows, numbers = counted.fields[name]
+    terms = sorted(counted.terms, key=counted.terms.__getitem__)
+    by_term = {terms[i]: i for i in range(len(terms))}
+    order = [by_term[t] for t in sorted(terms)]
+    shape = (len(counted.langs), len(terms))
+    return sp.csr_matrix((np.ones(rows.size), (rows, numbers)), shape=shape)[:, order].toarray()
+
+
+def test_chunks_count_what_one_pass_over_the_tokens_counts():
+    articles = corpus(60)
+    analyzer = make_analyzer(DEFAULTS)
+    whole = count_articles(articles, analyzer, FIELDS, chunk_size=1000)
+    chunked = count_articles(articles, analyzer, FIELDS, chunk_size=7)
+    assert set(whole.terms) == set(chunked.terms)
+    assert whole.langs == chunked.langs
+    analysed = analyse_articles(articles, analyzer)
+    terms = sorted(whole.terms)
+    for name in FIELDS:
+        expected = np.zeros((len(articles), len(terms)))
+        column = {t: i for i, t in enumerate(terms)}
+        for row, (_, fields) in enumerate(analysed):
+            for token in fields[name]:
+                expected[row, column[token]] += 1
+        assert np.array_equal(as_matrix(whole, name), expected)
+        assert np.array_equal(as_matrix(chunked, name), expected)
+
+
+def test_a_fit_does_not_depend_on_the_number_of_processes():
+    articles = corpus(1100)  # three chunks of analysis
+    one = RelatedIndex(n_jobs=1).fit(articles)
+    two = RelatedIndex(n_jobs=2).fit(articles)
+    assert one.vocabulary_ == two.vocabulary_
+    assert one.idf_.tobytes() == two.idf_.tobytes()
+    for part in ("data", "indices", "indptr"):
+        assert getattr(one.matrix_, part).tobytes() == getattr(two.matrix_, part).tobytes()
+    assert [e.lang for e in one.entries_] == [e.lang for e in two.entries_]
