@@ -188,6 +188,11 @@ def _settings(values: list[str]) -> dict[str, dict[str, Any]]:
         name, sep, text = value.partition("=")
         if not sep or not name:
             raise ValueError(f"--settings takes NAME=JSON, got {value!r}")
+        if name in BASELINES:
+            raise ValueError(f"--settings {name}: {name!r} is a baseline's name; give our "
+                             "settings another name")
+        if name in out:
+            raise ValueError(f"--settings {name}: the name is given twice")
         settings = json.loads(text) if text.strip() else {}
         if not isinstance(settings, dict):
             raise ValueError(f"--settings {name}: the JSON must be an object, got {text!r}")

@@ -435,3 +435,16 @@ def test_quick_benchmark_gate(tmp_path, monkeypatch, capsys, good, status):
     captured = capsys.readouterr()
     assert "### bbc-news" in captured.out
     assert ("gate passed" if good else "gate FAILED") in captured.err
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--settings", "bm25={}"], "baseline's name"),
+    (["--settings", "mine={}", "--settings", "mine={}"], "given twice"),
+])
+def test_relevance_settings_names_cannot_hide_a_baseline_or_each_other(flags, message, capsys):
+    from benchmarks import relevance
+
+    with pytest.raises(SystemExit) as stopped:
+        relevance.main(flags)
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
