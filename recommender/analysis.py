@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .corpus import Article, clean_text
 from .markup import html_to_text
 from .text import Analyzer, detect_language, fold
 
-__all__ = ["make_analyzer", "analyse_article", "analyse_articles", "analyse_text"]
+__all__ = ["make_analyzer", "analyse_article", "analyse_articles", "analyse_text",
+           "map_chunks", "worker_analyzer"]
 
 _NON_WORD = re.compile(r"[\W_]+")
 _LANGUAGE_SAMPLE = 4000  # characters of text enough to tell Portuguese from English
@@ -71,9 +72,29 @@ def worker_analyzer(analyzer_settings: dict[str, Any]) -> Analyzer:
     return analyzer
 
 
-def _analyse_chunk(articles: Sequence[Article], analyzer_settings: dict[str, Any]):
-    analyzer = worker_analyzer(analyzer_settings)
+def _analyse_chunk(articles: Sequence[Article], analyzer: Analyzer):
     return [analyse_article(a, analyzer) for a in articles]
+
+
+def map_chunks(articles: Sequence[Article], analyzer: Analyzer,
+               work: Callable[..., Any], *args: Any, n_jobs: int | None = None,
+               chunk_size: int = 500) -> Iterator[Any]:
+    """``work(chunk, analyzer, *args)`` for each chunk of articles, in order: here, or
+    with ``n_jobs`` other than 1 in joblib workers, each with its own warm analyzer of
+    the same settings (``work`` must then be a module-level function)."""
+    chunks = [articles[i:i + chunk_size] for i in range(0, len(articles), chunk_size)]
+    if n_jobs in (None, 1) or len(chunks) < 2:
+        return (work(chunk, analyzer, *args) for chunk in chunks)
+    from joblib import Parallel, delayed
+
+    settings = analyzer.settings()
+    return Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_in_worker)(work, chunk, settings, *args) for chunk in chunks)
+
+
+def _in_worker(work: Callable[..., Any], chunk: Sequence[Article],
+               analyzer_settings: dict[str, Any], *args: Any) -> Any:
+    return work(chunk, worker_analyzer(analyzer_settings), *args)
 
 
 def analyse_articles(
@@ -83,15 +104,7 @@ def analyse_articles(
     """Analyse every article, in order; with ``n_jobs`` other than 1, in parallel
     through joblib. The result does not depend on ``n_jobs``. ``progress`` is
     called with the number of articles done after each chunk."""
-    chunks = [articles[i:i + chunk_size] for i in range(0, len(articles), chunk_size)]
-    if n_jobs in (None, 1) or len(chunks) < 2:
-        parts = ([analyse_article(a, analyzer) for a in chunk] for chunk in chunks)
-    else:
-        from joblib import Parallel, delayed
-
-        settings = analyzer.settings()
-        parts = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_analyse_chunk)(chunk, settings) for chunk in chunks)
+    parts = map_chunks(articles, analyzer, _analyse_chunk, n_jobs=n_jobs, chunk_size=chunk_size)
     analysed: list[tuple[str, dict[str, list[str]]]] = []
     for part in parts:
         analysed.extend(part)

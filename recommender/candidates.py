@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["prune_rows", "top_candidates", "block_candidates", "sparse_candidates"]
+__all__ = ["prune_rows", "top_candidates", "block_candidates"]
 
 
 def prune_rows(rows: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -109,10 +109,16 @@ def _top_of_block(estimate: np.ndarray, count: int) -> list[np.ndarray]:
 
 def _top_of_row(estimate: np.ndarray, count: int) -> np.ndarray:
     positive = np.flatnonzero(estimate > 0)
-    if positive.size > count:
-        order = np.lexsort((positive, -estimate[positive]))[:count]
-        positive = np.sort(positive[order])
-    return positive
+    return _best(positive, estimate[positive], count)
+
+
+def _best(columns: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` columns of highest positive value (ties: the lower column), ascending."""
+    keep = values > 0
+    columns, values = columns[keep], values[keep]
+    if columns.size > count:
+        columns = columns[np.lexsort((columns, -values))[:count]]
+    return np.sort(columns)
 
 
 def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
@@ -151,19 +157,5 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
         estimate.ravel()[owner * width + partial.indices] += \
             partial.data.astype(np.float32) * np.float32(1.0 - alpha)
         return _top_of_block(estimate, count)
-    return [sparse_candidates(partial, row, count) for row in range(partial.shape[0])]
-
-
-def sparse_candidates(partial: sp.spmatrix, row: int, count: int) -> np.ndarray:
-    """:func:`top_candidates` of one row of a sparse estimate (such as the pruned
-    query's partial cosines, ``pruned @ transposed``)."""
-    partial = sp.csr_matrix(partial)
-    start, end = partial.indptr[row], partial.indptr[row + 1]
-    cols, values = partial.indices[start:end].astype(np.int64), partial.data[start:end]
-    keep = values > 0
-    cols, values = cols[keep], values[keep]
-    if cols.size > count:
-        cols = np.sort(cols[np.lexsort((cols, -values))[:count]])
-    else:
-        cols = np.sort(cols)
-    return cols
+    return [_best(partial.indices[start:end].astype(np.int64), partial.data[start:end], count)
+            for start, end in zip(partial.indptr[:-1], partial.indptr[1:])]

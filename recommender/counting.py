@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import analyse_article, worker_analyzer
+from .analysis import analyse_article, map_chunks
 from .corpus import Article
 from .text import Analyzer
 
@@ -44,15 +44,8 @@ def count_articles(articles: Sequence[Article], analyzer: Analyzer, fields: Sequ
                    chunk_size: int = 500) -> Counted:
     """Analyse and count ``fields`` of every article; the result does not depend on
     ``n_jobs``. ``progress`` is called with the number of articles done per chunk."""
-    chunks = [articles[i:i + chunk_size] for i in range(0, len(articles), chunk_size)]
-    if n_jobs in (None, 1) or len(chunks) < 2:
-        parts = (_count_chunk(chunk, analyzer, fields) for chunk in chunks)
-    else:
-        from joblib import Parallel, delayed
-
-        settings = analyzer.settings()
-        parts = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_count_chunk_in_worker)(chunk, settings, fields) for chunk in chunks)
+    parts = map_chunks(articles, analyzer, _count_chunk, tuple(fields), n_jobs=n_jobs,
+                       chunk_size=chunk_size)
     found: dict[str, int] = {}
     assign = found.setdefault
     rows: dict[str, list[np.ndarray]] = {name: [] for name in fields}
@@ -88,8 +81,3 @@ def _count_chunk(articles: Sequence[Article], analyzer: Analyzer, fields: Sequen
             (assign(t, len(local)) for _, f in analysed for t in f[name]), dtype=np.int64,
             count=int(lengths.sum())))
     return [lang for lang, _ in analysed], list(local), counted
-
-
-def _count_chunk_in_worker(articles: Sequence[Article], analyzer_settings: dict,
-                           fields: Sequence[str]):
-    return _count_chunk(articles, worker_analyzer(analyzer_settings), fields)

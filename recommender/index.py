@@ -24,7 +24,7 @@ from .latent import blend, leading_components, n_latent_components, project, uni
 from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
-from .settings import DEFAULTS, FIELDS, validate_settings
+from .settings import DEFAULTS, FIELDS, check_list_length, validate_settings
 from .text import fold
 from .weighting import count_matrix, tfidf_row, tfidf_rows, weighted_tf
 
@@ -397,7 +397,7 @@ class RelatedIndex:
         self
         """
         self._check_fitted()
-        _check_k(k)
+        check_list_length(k)
         ids = np.full((len(self.ids_), k), -1, dtype=np.int32)
         scores = np.zeros((len(self.ids_), k), dtype=np.float64)
         for row, (pins, pin_scores, rows, values) in self._lists(k, exact=exact):
@@ -461,7 +461,7 @@ class RelatedIndex:
         """
         self._check_fitted()
         row = self._row_of(article_id)
-        _check_k(k)
+        check_list_length(k)
         plain = not (explain or exclude_ids or exclude_tags) and max_age_days is None \
             and only_older is None
         stored = self._stored(row, k, exact) if plain else None
@@ -496,7 +496,7 @@ class RelatedIndex:
         list of Related
         """
         self._check_fitted()
-        _check_k(k)
+        check_list_length(k)
         if not isinstance(text, str):
             raise TypeError(f"text must be a string, got {type(text).__name__}")
         if lang not in (None, "pt", "en"):
@@ -504,7 +504,7 @@ class RelatedIndex:
         query = self.vectorize(text, lang=lang)
         filters = {"exclude_ids": exclude_ids, "exclude_tags": exclude_tags,
                    "max_age_days": max_age_days}
-        chosen = None if exact else self._similar_candidates(query, k, filters)
+        chosen = None if exact else self._widening(query, self._project(query), k, filters)
         if chosen is None:
             scores, cosines = self._scores(query)
             chosen = self._choose(None, scores[0], cosines[0], k, **filters)
@@ -537,7 +537,7 @@ class RelatedIndex:
         """Yield ``(id, related list)`` for every article in corpus order, block by block
         (or from the lists kept by :meth:`precompute`)."""
         self._check_fitted()
-        _check_k(k)
+        check_list_length(k)
         n = len(self.ids_)
         if use_stored and n and self._stored(0, k, exact) is not None:
             for row, ident in enumerate(self.ids_):
@@ -558,10 +558,10 @@ class RelatedIndex:
         if jobs in (None, 1) or len(starts) < 2:
             yield from self._lists_of_blocks(starts, block, k, exact)
             return
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, effective_n_jobs
 
         # A few tasks per worker: each carries a copy of the scoring state.
-        per_task = max(1, -(-len(starts) // (4 * _effective_jobs(jobs))))
+        per_task = max(1, -(-len(starts) // (4 * effective_n_jobs(jobs))))
         tasks = [starts[i:i + per_task] for i in range(0, len(starts), per_task)]
         self._term_index()  # built once here, not in every task
         state = self._scoring_state()
@@ -646,36 +646,35 @@ class RelatedIndex:
 
     def _approximate_row(self, row: int, k: int, filters: dict[str, Any],
                          candidates: np.ndarray | None = None):
-        """:meth:`_choose` over the row's candidates, with a wider net while filters or
-        diversity rules leave the list short, up to every article."""
+        """:meth:`_choose` over the row's candidates (see :meth:`_widening`), or over every
+        article when the net had to take them all."""
+        chosen = self._widening(self.matrix_[row], self.latent_vectors_[row:row + 1], k,
+                                filters, row=row, candidates=candidates)
+        return chosen if chosen is not None else self._list_of(row, k, exact=True, **filters)
+
+    def _widening(self, query: sp.csr_matrix, latent: np.ndarray, k: int,
+                  filters: dict[str, Any], *, row: int | None = None,
+                  candidates: np.ndarray | None = None):
+        """:meth:`_choose` over the query's candidates, found again with a wider net while
+        filters or diversity rules leave the list short; None when the net would take
+        every article (then score them all). ``candidates``: the first net, if known."""
         count = self._candidate_count(k)
+        pins = self._pins[row] if row is not None else np.zeros(0, dtype=np.int64)
+        pruned = None
         while count < len(self.ids_):
             if candidates is None:
-                candidates = self._block_candidates(row, row + 1, count)[0]
-            found = np.union1d(candidates, self._pins[row])
-            scores, cosines = self._exact_scores(self.matrix_[row], self.latent_vectors_[row],
-                                                 found)
+                if pruned is None:
+                    pruned = prune_rows(query, self._settings["candidate_terms"])
+                candidates = block_candidates(pruned, self._term_index(), latent,
+                                              self.latent_vectors_, self._latent_weight(),
+                                              count)[0]
+            found = np.union1d(candidates, pins)
+            scores, cosines = self._exact_scores(query, latent[0], found)
             chosen = self._choose(found, scores, cosines, k, row=row, **filters)
             if chosen[0].size + chosen[2].size >= k:
                 return chosen
             count = count * 4 if candidates.size == count else len(self.ids_)
             candidates = None
-        return self._list_of(row, k, exact=True, **filters)
-
-    def _similar_candidates(self, query: sp.csr_matrix, k: int, filters: dict[str, Any]):
-        """:meth:`_choose` over the candidates of free text, widened as in
-        :meth:`_approximate_row`; None when every article must be scored."""
-        count = self._candidate_count(k)
-        latent = self._project(query)
-        pruned = prune_rows(query, self._settings["candidate_terms"])
-        while count < len(self.ids_):
-            found = block_candidates(pruned, self._term_index(), latent, self.latent_vectors_,
-                                     self._latent_weight(), count)[0]
-            scores, cosines = self._exact_scores(query, latent[0], found)
-            chosen = self._choose(found, scores, cosines, k, **filters)
-            if chosen[2].size >= k:
-                return chosen
-            count = count * 4 if found.size == count else len(self.ids_)
         return None
 
     def _exact_scores(self, query: sp.csr_matrix, latent: np.ndarray,
@@ -898,17 +897,8 @@ def _lists_task(state: RelatedIndex, starts: Sequence[int], block: int, k: int,
     return list(state._lists_of_blocks(starts, block, k, exact))
 
 
-def _effective_jobs(n_jobs: int) -> int:
-    return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
-
-
 def _rounded(value: float) -> float:
     return round(min(max(float(value), 0.0), 1.0), SCORE_DECIMALS)
-
-
-def _check_k(k: Any) -> None:
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ConfigError(f"k must be a positive whole number, got {k!r}")
 
 
 def _check_corpus(articles: list[Any]) -> None:

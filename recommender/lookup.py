@@ -34,7 +34,7 @@ from .indexfiles import (
     parse_json,
 )
 from .results import Related
-from .settings import validate_settings
+from .settings import check_list_length, is_list_length, validate_settings
 
 __all__ = ["SavedIndex", "related"]
 
@@ -77,7 +77,7 @@ def related(directory: str | os.PathLike[str], article_id: str,
     UnknownArticleError
         When the id is not in the index (with close ids as suggestions).
     """
-    if isinstance(k, int) and not isinstance(k, bool) and k >= 1:
+    if is_list_length(k):
         for attempt in range(3):
             folder = Folder(directory)
             try:
@@ -206,8 +206,7 @@ class SavedIndex:
             When the id is not in the index.
         """
         row = self.row_of(article_id)
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ConfigError(f"k must be a positive whole number, got {k!r}")
+        check_list_length(k)
         if not self.answers(k):
             return None
         start = row * self._width

@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["FIELDS", "DEFAULTS", "validate_settings"]
+__all__ = ["FIELDS", "DEFAULTS", "validate_settings", "check_list_length", "is_list_length"]
 
 #: How a field's term counts become term frequencies (see ``weighting.weighted_tf``).
 TF_SCHEMES = ("log", "bm25")
@@ -183,3 +183,14 @@ def settings_to_json(settings: Mapping[str, Any]) -> dict[str, Any]:
     """JSON-ready copy (tuples become lists)."""
     return {name: list(value) if isinstance(value, tuple) else value
             for name, value in settings.items()}
+
+
+def is_list_length(k: Any) -> bool:
+    """Whether ``k`` is a valid list length: a whole number of at least 1."""
+    return isinstance(k, int) and not isinstance(k, bool) and k >= 1
+
+
+def check_list_length(k: Any) -> None:
+    """Raise ConfigError unless ``k`` is a valid list length."""
+    if not is_list_length(k):
+        raise ConfigError(f"k must be a positive whole number, got {k!r}")
