@@ -25,9 +25,8 @@ from typing import Any
 from .harness import (
     PeakMemory,
     add_ratios,
-    identical_share,
+    agreement,
     method_entry,
-    recall_at_k,
     say,
     time_calls,
 )
@@ -77,7 +76,7 @@ def run(ws: Workspace) -> dict[str, Any]:
     result["methods"]["ours_exact"] = method_entry(
         times, kind="ours", exact=True, unit="corpus", items_per_run=n, memory=memory,
         description="iter_related(k, use_stored=False, exact=True)",
-        recall=recall_at_k(exact_lists, truth, k), identical=identical_share(exact_lists, truth),
+        **agreement(exact_lists, truth, k),
         reference="its own first run" if reference_from_run else "ours exact lists")
     del exact_lists
 
@@ -86,7 +85,7 @@ def run(ws: Workspace) -> dict[str, Any]:
     result["methods"]["ours"] = method_entry(
         times, kind="ours", exact=False, unit="corpus", items_per_run=n, memory=memory,
         description="iter_related(k, use_stored=False, exact=False)",
-        recall=recall_at_k(lists, truth, k), identical=identical_share(lists, truth),
+        **agreement(lists, truth, k),
         reference="ours exact lists")
     del lists
 
@@ -117,8 +116,8 @@ def run(ws: Workspace) -> dict[str, Any]:
         want = truth[:len(found)]
         result["methods"][name] = method_entry(
             times, kind="baseline", exact=None, unit="corpus", items_per_run=n, memory=memory,
-            description=type(model).description, recall=recall_at_k(found, want, k),
-            identical=identical_share(found, want), reference="ours exact lists (overlap)",
+            description=type(model).description,
+            **agreement(found, want, k), reference="ours exact lists (overlap)",
             **extra)
     ws.fill_index_bytes(result)
     add_ratios(result)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import add_ratios, identical_share, measure, method_entry, recall_at_k, say
+from .harness import add_ratios, agreement, measure, method_entry, say
 from .workspace import Workspace
 
 BENCHMARK = "related"
@@ -48,7 +48,7 @@ def run(ws: Workspace) -> dict[str, Any]:
         result["methods"][name] = method_entry(
             times, kind="ours", exact=exact, unit="lookup", memory=memory,
             description=f"related(id, k) after precompute(k, exact={exact})",
-            recall=recall_at_k(found, want, k), identical=identical_share(found, want),
+            **agreement(found, want, k),
             reference="ours exact lists")
 
     baselines: list[tuple[str, Any]] = [("sklearn_brute", ws.sklearn)]
@@ -67,8 +67,8 @@ def run(ws: Workspace) -> dict[str, Any]:
         want = [truth[r] for r in rows_timed[:len(found)]]
         result["methods"][name] = method_entry(
             times, kind="baseline", exact=None, unit="lookup", memory=memory,
-            description=type(model).description, recall=recall_at_k(found, want, k),
-            identical=identical_share(found, want), reference="ours exact lists (overlap)")
+            description=type(model).description,
+            **agreement(found, want, k), reference="ours exact lists (overlap)")
     ws.fill_index_bytes(result)
     add_ratios(result)
     return result

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import add_ratios, identical_share, measure, method_entry, recall_at_k, say
+from .harness import add_ratios, agreement, measure, method_entry, say
 from .workspace import Workspace
 
 BENCHMARK = "similar"
@@ -55,8 +55,8 @@ def run(ws: Workspace) -> dict[str, Any]:
         want = truth[:len(found)]
         result["methods"][name] = method_entry(
             times, kind="ours", exact=exact, unit="query", memory=memory,
-            description=f"similar(text, k, exact={exact})", recall=recall_at_k(found, want, k),
-            identical=identical_share(found, want), reference="ours exact answers")
+            description=f"similar(text, k, exact={exact})",
+            **agreement(found, want, k), reference="ours exact answers")
 
     from .baselines import SklearnNN, TantivyMLTTuned, available, quiet
 
@@ -76,8 +76,8 @@ def run(ws: Workspace) -> dict[str, Any]:
         want = truth[:len(found)]
         result["methods"][name] = method_entry(
             times, kind="baseline", exact=None, unit="query", memory=memory,
-            description=type(model).description, recall=recall_at_k(found, want, k),
-            identical=identical_share(found, want), reference="ours exact answers (overlap)")
+            description=type(model).description,
+            **agreement(found, want, k), reference="ours exact answers (overlap)")
     ws.fill_index_bytes(result)
     add_ratios(result)
     peers = [m for m in ("bm25s", "tantivy_mlt", "tantivy_mlt_tuned", "sklearn_nn",

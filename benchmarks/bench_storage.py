@@ -25,10 +25,9 @@ from recommender import RelatedIndex
 from .harness import (
     PeakMemory,
     add_ratios,
+    agreement,
     dir_bytes,
-    identical_share,
     method_entry,
-    recall_at_k,
     say,
     time_calls,
 )
@@ -100,22 +99,12 @@ def run(ws: Workspace) -> list[dict[str, Any]]:
         times, kind="ours", exact=True, mode="same answers",
         description="RelatedIndex.load(folder) (verified)",
         unit="index", items_per_run=n, memory=memory, index_bytes=size,
-        recall=recall_at_k(got, want, k), identical=identical_share(got, want),
+        **agreement(got, want, k),
         reference="answers of the index before saving (related and similar)")
 
-    sk = ws.sklearn
     say(f"[{n:,}] save/load: sklearn_brute (joblib)")
-    times, memory, _ = _series(ws, sk.save, folders=scratch)
-    last = scratch / "sklearn-last"
-    sk.save(last)
-    size = dir_bytes(last)
-    save_result["methods"]["sklearn_brute"] = method_entry(
-        times, kind="baseline", description="joblib.dump((vectorizer, X))", unit="index",
-        items_per_run=n, memory=memory, index_bytes=size)
-    times, memory, _ = _series(ws, lambda: sk.load(last))
-    load_result["methods"]["sklearn_brute"] = method_entry(
-        times, kind="baseline", description="joblib.load (pickle)", unit="index",
-        items_per_run=n, memory=memory, index_bytes=size)
+    _save_and_load(ws, "sklearn_brute", ws.sklearn, scratch, save_result, load_result,
+                   ("joblib.dump((vectorizer, X))", "joblib.load (pickle)"))
 
     from .baselines import Missing
 
@@ -126,17 +115,8 @@ def run(ws: Workspace) -> list[dict[str, Any]]:
         save_result["skipped"]["bm25s"] = load_result["skipped"]["bm25s"] = str(exc)
         say(f"  skipped bm25s: {exc}")
     else:
-        times, memory, _ = _series(ws, bm25.save, folders=scratch)
-        last = scratch / "bm25s-last"
-        bm25.save(last)
-        size = dir_bytes(last)
-        save_result["methods"]["bm25s"] = method_entry(
-            times, kind="baseline", description="BM25.save(folder)", unit="index",
-            items_per_run=n, memory=memory, index_bytes=size)
-        times, memory, _ = _series(ws, lambda: bm25.load(last))
-        load_result["methods"]["bm25s"] = method_entry(
-            times, kind="baseline", description="BM25.load(folder)", unit="index",
-            items_per_run=n, memory=memory, index_bytes=size)
+        _save_and_load(ws, "bm25s", bm25, scratch, save_result, load_result,
+                       ("BM25.save(folder)", "BM25.load(folder)"))
 
     say(f"[{n:,}] load: tantivy_mlt")
     try:
@@ -153,6 +133,24 @@ def run(ws: Workspace) -> list[dict[str, Any]]:
     add_ratios(save_result)
     add_ratios(load_result)
     return [save_result, load_result]
+
+
+def _save_and_load(ws: Workspace, name: str, model: Any, scratch: Path,
+                   save_result: dict[str, Any], load_result: dict[str, Any],
+                   descriptions: tuple[str, str]) -> None:
+    """Time a baseline's ``save(folder)`` and ``load(folder)`` into both results."""
+    n = ws.n
+    times, memory, _ = _series(ws, model.save, folders=scratch)
+    last = scratch / f"{name}-last"
+    model.save(last)
+    size = dir_bytes(last)
+    save_result["methods"][name] = method_entry(
+        times, kind="baseline", description=descriptions[0], unit="index", items_per_run=n,
+        memory=memory, index_bytes=size)
+    times, memory, _ = _series(ws, lambda: model.load(last))
+    load_result["methods"][name] = method_entry(
+        times, kind="baseline", description=descriptions[1], unit="index", items_per_run=n,
+        memory=memory, index_bytes=size)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -322,6 +322,13 @@ def recall_at_k(found: Sequence[Sequence[str]], truth: Sequence[Sequence[str]],
     return total / len(truth)
 
 
+def agreement(found: Sequence[Sequence[str]], truth: Sequence[Sequence[str]],
+              k: int = 10) -> dict[str, float]:
+    """``recall`` and ``identical`` of answers against the exact ones, as
+    :func:`method_entry` takes them."""
+    return {"recall": recall_at_k(found, truth, k), "identical": identical_share(found, truth)}
+
+
 def identical_share(found: Sequence[Sequence[str]], truth: Sequence[Sequence[str]]) -> float:
     """Share of answers equal to the exact list, ids and order."""
     if not truth:

@@ -29,8 +29,8 @@ import scipy.sparse as sp
 
 from recommender.weighting import tfidf_rows, weighted_tf
 
-from .common import load
 from . import round2
+from .common import load
 from .round2 import Lab, run_config
 
 
