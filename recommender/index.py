@@ -15,8 +15,8 @@ import scipy.sparse as sp
 from .analysis import analyse_text, make_analyzer
 from .candidates import block_candidates, prune_rows
 from .catalog import Entry
-from .counting import Counted, count_articles
 from .corpus import Article
+from .counting import Counted, count_articles
 from .errors import ConfigError, CorpusError, NotFittedError, UnknownArticleError
 from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
 from .groups import author_keys, translation_groups
