@@ -16,7 +16,8 @@ Memory
     process each get their own peak. Where that is not available it falls back to
     ``getrusage`` (the peak of the whole process so far, marked as such). Child
     processes (the analysis workers of ``fit(n_jobs=-1)``) are sampled every 20 ms from
-    ``/proc`` and reported separately.
+    ``/proc`` and reported separately, with the largest sum of this process's and their
+    resident sets seen at one sample, and the CPU time they spent in the block.
 
 Ratios, never absolute times, are what the gates look at: every figure is measured in
 the same process, on the same corpus, as the baseline it is compared with.
@@ -182,14 +183,25 @@ def speedup(result: dict[str, Any], method: str, baseline: str) -> float | None:
 
 
 def _status_kb(field: str, pid: int | str = "self") -> int | None:
+    return _status_values(pid, (field,)).get(field)
+
+
+def _status_values(pid: int | str, fields: tuple[str, ...]) -> dict[str, int]:
+    """The given ``/proc/<pid>/status`` fields (in KiB) that could be read."""
+    found: dict[str, int] = {}
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
+                name = line.split(":", 1)[0]
+                if name in fields:
+                    found[name] = int(line.split()[1])
     except (OSError, ValueError, IndexError):
-        return None
-    return None
+        pass
+    return found
+
+
+#: Fields of ``/proc/<pid>/status`` that :class:`PeakMemory` samples.
+_RSS_FIELDS = ("VmRSS", "RssShmem")
 
 
 def _trim_heap() -> None:
@@ -224,9 +236,16 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def children_rss_kb() -> int:
-    """Resident set size of every descendant of this process, added up, in KiB."""
-    return sum(_status_kb("VmRSS", child) or 0 for child in _descendants(os.getpid()))
+def cpu_seconds(pid: int | str = "self") -> float | None:
+    """User plus system CPU time a process has spent so far (``/proc/<pid>/stat``),
+    in seconds; None when it cannot be read (gone, or not Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])   # utime, stime (fields 14 and 15)
+    except (OSError, ValueError, IndexError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb() -> float | None:
@@ -237,6 +256,15 @@ def rss_mb() -> float | None:
 
 class PeakMemory:
     """Peak resident memory of this process (and, sampled, its children) in a block.
+
+    With ``children=True`` the descendants of this process are sampled every
+    ``interval_s`` seconds, and the result also has ``children_peak_rss_mb`` (their
+    largest summed RSS), ``total_peak_rss_mb`` (the largest sum of this process's and
+    their RSS at one sample, and at least this process's own peak),
+    ``total_peak_shm_once_mb`` (the same with shared memory — ``RssShmem``, such as the
+    arrays joblib memory-maps for its workers — counted once instead of once per
+    process that maps it) and ``children_cpu_s`` (the CPU time they spent in the block;
+    a child that ends between two samples loses its last interval).
 
     >>> with PeakMemory() as memory:
     ...     block = bytearray(8 * 1024 * 1024)
@@ -250,11 +278,32 @@ class PeakMemory:
         self.result: dict[str, Any] = {}
         self._stop = threading.Event()
         self._children_peak_kb = 0
+        self._total_peak_kb = 0
+        self._shared_once_peak_kb = 0
+        self._cpu: dict[int, tuple[float, float]] = {}   # pid: (CPU at start, last seen)
         self._thread: threading.Thread | None = None
+
+    def _observe(self, *, first: bool = False) -> None:
+        """One sample of the descendants: RSS and CPU time (``first``: the baseline)."""
+        children_kb = 0
+        own = _status_values("self", _RSS_FIELDS)
+        shared = [own.get("RssShmem", 0)]
+        for pid in _descendants(os.getpid()):
+            values = _status_values(pid, _RSS_FIELDS)
+            children_kb += values.get("VmRSS", 0)
+            shared.append(values.get("RssShmem", 0))
+            spent = cpu_seconds(pid)
+            if spent is not None:   # a child born in the block started at zero
+                self._cpu[pid] = (self._cpu.get(pid, (spent if first else 0.0,))[0], spent)
+        total_kb = children_kb + own.get("VmRSS", 0)
+        self._children_peak_kb = max(self._children_peak_kb, children_kb)
+        self._total_peak_kb = max(self._total_peak_kb, total_kb)
+        self._shared_once_peak_kb = max(self._shared_once_peak_kb,
+                                        total_kb - sum(shared) + max(shared))
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self._children_peak_kb = max(self._children_peak_kb, children_rss_kb())
+            self._observe()
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> PeakMemory:
@@ -266,7 +315,7 @@ class PeakMemory:
 
             self._before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if self.children:
-            self._children_peak_kb = children_rss_kb()
+            self._observe(first=True)
             self._thread = threading.Thread(target=self._sample, daemon=True)
             self._thread.start()
         return self
@@ -275,6 +324,7 @@ class PeakMemory:
         if self._thread is not None:
             self._stop.set()
             self._thread.join()
+            self._observe()
         if self._exact:
             peak_kb, method = _status_kb("VmHWM") or 0, "VmHWM"
         else:
@@ -289,6 +339,13 @@ class PeakMemory:
         }
         if self.children:
             self.result["children_peak_rss_mb"] = round(self._children_peak_kb / 1024, 1)
+            total_kb = max(self._total_peak_kb, peak_kb)
+            self.result["total_peak_rss_mb"] = round(total_kb / 1024, 1)
+            self.result["total_peak_shm_once_mb"] = round(
+                max(self._shared_once_peak_kb, peak_kb) / 1024, 1)
+            self.result["children_cpu_s"] = round(sum(last - start for start, last
+                                                      in self._cpu.values()), 2)
+            self.result["interval_s"] = self.interval_s
 
 
 def dir_bytes(path: str | os.PathLike[str]) -> int:
@@ -349,6 +406,14 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def memory_bytes() -> int | None:
+    """Physical memory of the machine in bytes (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def versions(packages: Iterable[str] = PACKAGES) -> dict[str, str | None]:
     found: dict[str, str | None] = {}
     for name in packages:
@@ -395,7 +460,8 @@ def environment(threads: int | None) -> dict[str, Any]:
     commit = _git("rev-parse", "HEAD")
     status = _git("status", "--porcelain", "--untracked-files=no")
     return {
-        "cpu": cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
+        "cpu": cpu_model(), "cores": os.cpu_count(), "memory_bytes": memory_bytes(),
+        "platform": platform.platform(),
         "python": platform.python_version(), "versions": versions(),
         "threads": thread_caps(threads),
         "git": {"commit": commit, "dirty": bool(status) if status is not None else None},
@@ -433,7 +499,12 @@ def write_result(result: dict[str, Any], out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = result_path(out, result["benchmark"], result["parameters"]["articles"],
                        result["corpus"]["mean_words"])
-    text = json.dumps(_clean(result), indent=1, ensure_ascii=False, allow_nan=False)
+    return write_json(result, path)
+
+
+def write_json(value: Any, path: Path) -> Path:
+    """Write a result as indented UTF-8 JSON (NaN and infinities as null); return the path."""
+    text = json.dumps(_clean(value), indent=1, ensure_ascii=False, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
     return path
 
@@ -477,6 +548,16 @@ def fmt_seconds(seconds: float | None) -> str:
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds * 1e6:.1f} µs"
+
+
+def fmt_bytes(value: int | None) -> str:
+    if value is None:
+        return "–"
+    if value >= 1 << 30:
+        return f"{value / (1 << 30):.2f} GiB"
+    if value >= 1 << 20:
+        return f"{value / (1 << 20):.1f} MiB"
+    return f"{value / 1024:.0f} KiB"
 
 
 def fmt_ratio(ratio: float | None) -> str:

@@ -15,11 +15,20 @@ import argparse
 import math
 import os
 from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .gates import evaluate, format_outcome
-from .harness import CHARTS, DEFAULT_OUT, fmt_ratio, fmt_seconds, read_results, say
+from .harness import (
+    CHARTS,
+    DEFAULT_OUT,
+    fmt_bytes,
+    fmt_ratio,
+    fmt_seconds,
+    read_results,
+    say,
+)
 
 #: Operations in report order, with their titles and throughput units.
 OPERATIONS = {
@@ -35,16 +44,6 @@ OPERATIONS = {
 
 def _mb(value: float | None) -> str:
     return "–" if value is None else f"{value:,.0f} MB"
-
-
-def _bytes(value: int | None) -> str:
-    if value is None:
-        return "–"
-    if value >= 1 << 30:
-        return f"{value / (1 << 30):.2f} GiB"
-    if value >= 1 << 20:
-        return f"{value / (1 << 20):.1f} MiB"
-    return f"{value / 1024:.0f} KiB"
 
 
 def _memory(entry: dict[str, Any]) -> str:
@@ -88,13 +87,15 @@ def operation_table(results: list[dict[str, Any]]) -> list[str]:
                 f"| {n:,} | {name_text} | {_mode(entry)} | {fmt_seconds(lat['median_s'])} | "
                 f"{fmt_seconds(lat['p95_s'])} | {fmt_seconds(lat['p99_s'])} | {lat['n']} | "
                 f"{entry['throughput_per_s']:,.1f} | {_memory(entry)} | "
-                f"{_bytes(entry.get('index_bytes'))} | {_recall(entry)} | {fmt_ratio(ratio)} |")
+                f"{fmt_bytes(entry.get('index_bytes'))} | {_recall(entry)} | {fmt_ratio(ratio)} |")
         for name, reason in result.get("skipped", {}).items():
             rows.append(f"| {n:,} | {name} | skipped | {reason} | | | | | | | | |")
     return rows
 
 
-def _describe(results: list[dict[str, Any]]) -> list[str]:
+def environment_lines(results: list[dict[str, Any]]) -> list[str]:
+    """Markdown bullets: machine, versions, thread cap and git revision of the latest
+    result, and when the results were measured."""
     latest = max(results, key=lambda r: r.get("created", ""))
     env = latest["environment"]
     versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v)
@@ -102,23 +103,36 @@ def _describe(results: list[dict[str, Any]]) -> list[str]:
     pools = ", ".join(f"{p['internal_api']} {p['num_threads']}"
                       for p in threads.get("threadpools") or [])
     created = sorted(r.get("created", "") for r in results)
-    quick = {r["parameters"].get("quick") for r in results}
-    mode = {frozenset({True}): "quick (CI) mode", frozenset({False}): "full mode"}.get(
-        frozenset(quick), "quick and full runs")
+    memory = f", {fmt_bytes(env['memory_bytes'])} RAM" if env.get("memory_bytes") else ""
     return [
-        f"- machine: {env['cpu']}, {env['cores']} cores, {env['platform']}, "
+        f"- machine: {env['cpu']}, {env['cores']} cores{memory}, {env['platform']}, "
         f"Python {env['python']}",
         f"- versions: {versions}",
         f"- thread cap: {threads.get('limit')} (native pools: {pools or 'none found'})",
         f"- git: {env['git'].get('commit')}{' (dirty)' if env['git'].get('dirty') else ''}",
-        f"- measured: {created[0]} – {created[-1]} (UTC); {mode}",
+        f"- measured: {created[0]} – {created[-1]} (UTC)",
     ]
 
 
-def write_report(results: list[dict[str, Any]], path: Path, charts: Path) -> Path:
+def _describe(results: list[dict[str, Any]]) -> list[str]:
+    quick = {r["parameters"].get("quick") for r in results}
+    mode = {frozenset({True}): "quick (CI) mode", frozenset({False}): "full mode"}.get(
+        frozenset(quick), "quick and full runs")
+    lines = environment_lines(results)
+    lines[-1] += f"; {mode}"
+    return lines
+
+
+def by_essay_length(results: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Results grouped by the essay length of their corpus, shortest first."""
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for result in results:
         groups[result["corpus"]["mean_words"]].append(result)
+    return dict(sorted(groups.items()))
+
+
+def write_report(results: list[dict[str, Any]], path: Path, charts: Path) -> Path:
+    groups = by_essay_length(results)
     lines = ["# Speed", "",
              "Written by `python -m benchmarks` (`python -m benchmarks.report` rebuilds it from "
              "the `speed-*.json` files beside it). Every figure is measured in one process, on "
@@ -187,31 +201,55 @@ def write_report(results: list[dict[str, Any]], path: Path, charts: Path) -> Pat
 
 def plot_operation(results: list[dict[str, Any]], path: Path, title: str, unit: str) -> None:
     """p50 latency and throughput against corpus size, log-log, one line per method."""
+    latency: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    throughput: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    baselines = set()
+    for result in results:
+        n = result["parameters"]["articles"]
+        for name, entry in result["methods"].items():
+            latency[name].append((n, entry["latency_s"]["median_s"]))
+            throughput[name].append((n, entry["throughput_per_s"]))
+            if entry.get("kind", "baseline") != "ours":
+                baselines.add(name)
+    plot_loglog([("p50 latency (s)", latency), (f"throughput ({unit})", throughput)], path,
+                title, dashed=baselines)
+
+
+def plot_loglog(panels: Sequence[tuple[str, Mapping[str, Sequence[tuple[float, float]]]]],
+                path: Path, title: str, *, dashed: Collection[str] = (),
+                xlabel: str = "articles in the corpus") -> None:
+    """Lines against corpus size, log-log, side by side: one panel per ``(y label,
+    {line name: [(x, y), ...]})``; names in ``dashed`` are drawn dashed, and a name has
+    the same colour in every panel. The last panel has a legend, and so has any other
+    whose lines are not the same as the last's.
+
+    Raises
+    ------
+    ImportError
+        When matplotlib is not installed.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    series: dict[str, list[tuple[int, float, float, str]]] = defaultdict(list)
-    for result in results:
-        n = result["parameters"]["articles"]
-        for name, entry in result["methods"].items():
-            series[name].append((n, entry["latency_s"]["median_s"], entry["throughput_per_s"],
-                                 entry.get("kind", "baseline")))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    for name, points in sorted(series.items()):
-        points.sort()
-        sizes = [p[0] for p in points]
-        style = "-" if points[0][3] == "ours" else "--"
-        left.plot(sizes, [p[1] for p in points], style, marker="o", markersize=4, label=name)
-        right.plot(sizes, [p[2] for p in points], style, marker="o", markersize=4, label=name)
-    for ax, ylabel in ((left, "p50 latency (s)"), (right, f"throughput ({unit})")):
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    last_names = set(panels[-1][1])
+    colours = {name: f"C{i % 10}" for i, name in
+               enumerate(sorted({name for _, series in panels for name in series}))}
+    for position, (ax, (ylabel, series)) in enumerate(zip(axes[0], panels, strict=True)):
+        for name, points in sorted(series.items()):
+            points = sorted(points)
+            ax.plot([p[0] for p in points], [p[1] for p in points],
+                    "--" if name in dashed else "-", color=colours[name], marker="o",
+                    markersize=4, label=name)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("articles in the corpus")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, which="both")
-    right.legend(fontsize=8, loc="best")
+        if position == len(panels) - 1 or set(series) != last_names:
+            ax.legend(fontsize=8, loc="best")
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -241,4 +279,5 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["main", "main_report", "write_report", "plot_operation", "format_outcome"]
+__all__ = ["main", "main_report", "write_report", "plot_operation", "plot_loglog",
+           "environment_lines", "by_essay_length", "format_outcome"]

@@ -87,8 +87,7 @@ class Workspace:
         if self.config.corpus_file is not None:
             return self.config.corpus_file
         cache = self.config.cache or (self.config.out / "corpora")
-        return cache / (f"synthetic-{self.n}-w{self.config.mean_words}-s{self.config.seed}"
-                        f"-g{synthetic.GENERATOR_VERSION}.jsonl")
+        return cache / corpus_name(self.n, self.config.mean_words, self.config.seed)
 
     def _generate(self) -> None:
         path = self.corpus_path
@@ -320,6 +319,12 @@ class Workspace:
 
     def close(self) -> None:
         self._scratch.cleanup()
+
+
+def corpus_name(n: int, mean_words: int, seed: int) -> str:
+    """File name of a generated corpus: its size, essay length, seed and generator
+    version, so that a cached file is only reused for the same articles."""
+    return f"synthetic-{n}-w{mean_words}-s{seed}-g{synthetic.GENERATOR_VERSION}.jsonl"
 
 
 def baseline_text(record: dict[str, Any]) -> str:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .corpus import Article, CorpusWarning, load_articles
+    from .corpus import Article, CorpusWarning, iter_articles, load_articles
     from .errors import (
+        ClusterError,
         ConfigError,
         CorpusError,
         IndexFormatError,
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
 _LAZY = {
     "Article": "corpus",
     "CorpusWarning": "corpus",
+    "iter_articles": "corpus",
     "load_articles": "corpus",
+    "ClusterError": "errors",
     "ConfigError": "errors",
     "CorpusError": "errors",
     "IndexFormatError": "errors",
@@ -44,6 +47,7 @@ _LAZY = {
 
 __all__ = [
     "Article",
+    "ClusterError",
     "ConfigError",
     "CorpusError",
     "CorpusWarning",
@@ -54,6 +58,7 @@ __all__ = [
     "RelatedIndex",
     "UnknownArticleError",
     "__version__",
+    "iter_articles",
     "load_articles",
 ]
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from .corpus import Article, clean_text
 from .markup import html_to_text
+from .parallel import in_process, parallel_map
 from .text import Analyzer, detect_language, fold
 
 __all__ = ["make_analyzer", "analyse_article", "analyse_articles", "analyse_text",
@@ -76,20 +78,38 @@ def _analyse_chunk(articles: Sequence[Article], analyzer: Analyzer):
     return [analyse_article(a, analyzer) for a in articles]
 
 
-def map_chunks(articles: Sequence[Article], analyzer: Analyzer,
-               work: Callable[..., Any], *args: Any, n_jobs: int | None = None,
-               chunk_size: int = 500) -> Iterator[Any]:
-    """``work(chunk, analyzer, *args)`` for each chunk of articles, in order: here, or
-    with ``n_jobs`` other than 1 in joblib workers, each with its own warm analyzer of
-    the same settings (``work`` must then be a module-level function)."""
-    chunks = [articles[i:i + chunk_size] for i in range(0, len(articles), chunk_size)]
-    if n_jobs in (None, 1) or len(chunks) < 2:
-        return (work(chunk, analyzer, *args) for chunk in chunks)
-    from joblib import Parallel, delayed
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of ``size`` consecutive items (the last one shorter), read lazily."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
+
+def _released(head: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
+    """The items of ``head``, then of ``rest``, each let go of once given."""
+    head.reverse()
+    while head:
+        yield head.pop()
+    yield from rest
+
+
+def map_chunks(articles: Iterable[Article], analyzer: Analyzer,
+               work: Callable[..., Any], *args: Any, n_jobs: int | None = None,
+               chunk_size: int = 500, backend: str = "loky",
+               scheduler: str | None = None) -> Iterator[Any]:
+    """``work(chunk, analyzer, *args)`` for each chunk of articles, in order: here, or
+    with ``n_jobs`` other than 1 or on a Dask cluster (``backend``, ``scheduler``: see
+    :func:`~recommender.parallel.parallel_map`) in workers, each with its own warm
+    analyzer of the same settings (``work`` must then be a module-level function)."""
+    chunks = chunked(articles, chunk_size)  # a stream is read as the work goes on
+    head = list(islice(chunks, 2))  # workers only pay off from two chunks on
+    tasks = len(head)
+    chunks = _released(head, chunks)
+    if in_process(n_jobs, backend, tasks):
+        return (work(chunk, analyzer, *args) for chunk in chunks)
     settings = analyzer.settings()
-    return Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_in_worker)(work, chunk, settings, *args) for chunk in chunks)
+    return parallel_map(_in_worker, ((work, chunk, settings, *args) for chunk in chunks),
+                        n_jobs=n_jobs, backend=backend, scheduler=scheduler)
 
 
 def _in_worker(work: Callable[..., Any], chunk: Sequence[Article],
@@ -100,11 +120,14 @@ def _in_worker(work: Callable[..., Any], chunk: Sequence[Article],
 def analyse_articles(
     articles: Sequence[Article], analyzer: Analyzer, *, n_jobs: int | None = None,
     progress: Callable[[int], None] | None = None, chunk_size: int = 500,
+    backend: str = "loky", scheduler: str | None = None,
 ) -> list[tuple[str, dict[str, list[str]]]]:
-    """Analyse every article, in order; with ``n_jobs`` other than 1, in parallel
-    through joblib. The result does not depend on ``n_jobs``. ``progress`` is
-    called with the number of articles done after each chunk."""
-    parts = map_chunks(articles, analyzer, _analyse_chunk, n_jobs=n_jobs, chunk_size=chunk_size)
+    """Analyse every article, in order; with ``n_jobs`` other than 1 or on a Dask
+    cluster, in parallel (see :func:`map_chunks`). The result does not depend on
+    ``n_jobs`` or ``backend``. ``progress`` is called with the number of articles done
+    after each chunk."""
+    parts = map_chunks(articles, analyzer, _analyse_chunk, n_jobs=n_jobs, chunk_size=chunk_size,
+                       backend=backend, scheduler=scheduler)
     analysed: list[tuple[str, dict[str, list[str]]]] = []
     for part in parts:
         analysed.extend(part)

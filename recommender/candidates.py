@@ -20,10 +20,15 @@ differs from the exact one; the benchmarks measure how often (recall@10).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["prune_rows", "top_candidates", "block_candidates"]
+if TYPE_CHECKING:
+    from .clusters import LatentClusters
+
+__all__ = ["prune_rows", "top_candidates", "block_candidates", "best_columns"]
 
 
 def prune_rows(rows: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -109,21 +114,31 @@ def _top_of_block(estimate: np.ndarray, count: int) -> list[np.ndarray]:
 
 def _top_of_row(estimate: np.ndarray, count: int) -> np.ndarray:
     positive = np.flatnonzero(estimate > 0)
-    return _best(positive, estimate[positive], count)
+    return best_columns(positive, estimate[positive], count)
 
 
-def _best(columns: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` columns of highest positive value (ties: the lower column), ascending."""
+def best_columns(columns: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` columns of highest positive value (ties: the lower column), ascending.
+
+    Examples
+    --------
+    >>> best_columns(np.array([7, 3, 5, 9]), np.array([0.5, 0.2, 0.5, 0.0]), 2).tolist()
+    [5, 7]
+    """
     keep = values > 0
     columns, values = columns[keep], values[keep]
     if columns.size > count:
+        if columns.size > 4 * count:  # only the values that can make the cut are sorted
+            cut = np.partition(values, columns.size - count)[columns.size - count]
+            near = values >= cut
+            columns, values = columns[near], values[near]
         columns = columns[np.lexsort((columns, -values))[:count]]
     return np.sort(columns)
 
 
 def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
                      latent_rows: np.ndarray, latent: np.ndarray, alpha: float,
-                     count: int) -> list[np.ndarray]:
+                     count: int, clusters: LatentClusters | None = None) -> list[np.ndarray]:
     """Candidates of a block of query rows: the best ``count`` articles by estimate.
 
     The estimate is ``(1 - alpha) * partial tf-idf cosine + alpha * latent cosine``,
@@ -142,6 +157,9 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
     alpha : float
         Latent weight.
     count : int
+    clusters : LatentClusters, optional
+        Groups of the articles' latent vectors: the latent cosine is then taken only
+        against the query's nearest groups (see :mod:`recommender.clusters`).
 
     Returns
     -------
@@ -149,6 +167,8 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
         Per query, candidate article numbers in ascending order.
     """
     partial = sp.csr_matrix(pruned @ transposed)
+    if clusters is not None and alpha > 0.0 and latent.shape[1]:
+        return clusters.block_candidates(partial, latent_rows, latent, alpha, count)
     if alpha > 0.0 and latent.shape[1]:
         estimate = np.asarray(latent_rows, np.float32) @ np.asarray(latent, np.float32).T
         estimate *= np.float32(alpha)
@@ -157,5 +177,5 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
         estimate.ravel()[owner * width + partial.indices] += \
             partial.data.astype(np.float32) * np.float32(1.0 - alpha)
         return _top_of_block(estimate, count)
-    return [_best(partial.indices[start:end].astype(np.int64), partial.data[start:end], count)
+    return [best_columns(partial.indices[start:end].astype(np.int64), partial.data[start:end], count)
             for start, end in zip(partial.indptr[:-1], partial.indptr[1:])]

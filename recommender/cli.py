@@ -17,7 +17,7 @@ from typing import TextIO
 
 from ._version import __version__
 from .corpus import CorpusWarning as RecommenderWarning
-from .errors import RecommenderError
+from .errors import ConfigError, RecommenderError
 
 __all__ = ["main"]
 
@@ -103,7 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="compute the kept lists by scoring every article against every "
                        "other (much slower on a big archive) instead of the candidates")
     build.add_argument("--n-jobs", type=int, default=None, metavar="N",
-                       help="processes for text analysis and the lists (-1: all cores)")
+                       help="processes for text analysis and the lists (default -1: all "
+                       "cores)")
+    build.add_argument("--backend", choices=["loky", "dask"], default=None,
+                       help="where that work runs: local processes (loky, the default) or "
+                       "a Dask cluster (needs --scheduler)")
+    build.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="the Dask scheduler, such as tcp://10.0.0.5:8786")
     build.set_defaults(run=_cmd_build)
 
     related = commands.add_parser("related", help="articles related to an indexed article")
@@ -225,7 +231,8 @@ def _build_settings(args: argparse.Namespace) -> dict:
         "mmr_lambda": args.mmr_lambda, "duplicate_threshold": args.duplicate_threshold,
         "half_life_days": args.half_life_days, "max_age_days": args.max_age_days,
         "only_older": args.only_older, "exclude_ids": args.exclude_ids,
-        "exclude_tags": args.exclude_tags, "n_jobs": args.n_jobs,
+        "exclude_tags": args.exclude_tags, "n_jobs": args.n_jobs, "backend": args.backend,
+        "scheduler": args.scheduler,
     }
     settings.update({name: value for name, value in flags.items()
                      if value is not None and not (name == "stemmer" and args.stemmer is None)})
@@ -233,19 +240,24 @@ def _build_settings(args: argparse.Namespace) -> dict:
         settings["stemmer"] = None
     if args.no_author_cap:
         settings["max_per_author"] = None
-    return validate_settings(settings)
+    settings.setdefault("n_jobs", -1)  # a build uses every core unless told otherwise
+    settings = validate_settings(settings)
+    if settings["backend"] == "dask" and settings["scheduler"] is None:
+        raise ConfigError("backend 'dask' needs the scheduler's address: --scheduler "
+                          "tcp://HOST:8786")
+    return settings
 
 
 def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .corpus import load_articles
+    from .corpus import iter_articles
     from .index import RelatedIndex
     from .progress import Progress
 
     started = time.perf_counter()
     settings = _build_settings(args)  # settings errors before reading any input
-    articles = load_articles(args.inputs, format=args.format)
+    articles = iter_articles(args.inputs, format=args.format)  # read as analysed
     index = RelatedIndex(**settings)
-    bar = Progress(len(articles), "analysing", err)
+    bar = Progress(None, "analysing", err)
     try:
         index.fit(articles, progress=bar.advance)
     finally:
@@ -324,8 +336,14 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .export import export_html, export_jsonl, iter_jsonl_lines, write_atomically
-    from .render import SidebarTemplate, dumps_export
+    from .export import (
+        export_html,
+        export_json,
+        export_jsonl,
+        iter_json_pieces,
+        iter_jsonl_lines,
+    )
+    from .render import SidebarTemplate
 
     if args.format != "html":
         for flag, value in (("--locale", args.locale), ("--template", args.template)):
@@ -336,18 +354,13 @@ def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                           "give one with --out")
     template = SidebarTemplate.load(args.template) if args.template else None  # fail early
     index = _load(args.index)
-    if args.format == "json":
-        document = dumps_export(index.related_all(k=args.k))
+    if args.format in ("json", "jsonl"):
         if args.out == "-":
-            out.write(document)
+            pieces = iter_json_pieces if args.format == "json" else iter_jsonl_lines
+            for piece in pieces(index, k=args.k):
+                out.write(piece)
             return EXIT_OK
-        write_atomically(args.out, document.encode("utf-8"))
-    elif args.format == "jsonl":
-        if args.out == "-":
-            for line in iter_jsonl_lines(index, k=args.k):
-                out.write(line)
-            return EXIT_OK
-        export_jsonl(index, args.out, k=args.k)
+        (export_json if args.format == "json" else export_jsonl)(index, args.out, k=args.k)
     else:
         result = export_html(index, args.out, k=args.k, locale=args.locale, template=template)
         if result.unlinked:

@@ -10,14 +10,14 @@ import datetime as dt
 import os
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError, CorpusError
 from .formats import READERS, Problem, Record, describe_value, detect_format
 
-__all__ = ["Article", "CorpusWarning", "load_articles", "clean_text", "LANGUAGES",
+__all__ = ["Article", "CorpusWarning", "iter_articles", "load_articles", "clean_text", "LANGUAGES",
            "MAX_REPORTED_PROBLEMS", "MAX_BODY_CHARS", "MAX_FIELD_CHARS"]
 
 #: Languages the analysis knows; ``lang`` must be one of them when given.
@@ -317,7 +317,12 @@ def articles_from_records(items: Iterable[Record | Problem]) -> list[Article]:
     cleaned as :class:`Article` cleans it; a field cut to its maximum length gives a
     :class:`CorpusWarning` naming the file and line.
     """
-    articles: list[Article] = []
+    return list(_validated(items))
+
+
+def _validated(items: Iterable[Record | Problem]) -> Iterator[Article]:
+    """Articles of valid records as they are read, until the first problem; after it,
+    the rest is only checked, and one CorpusError listing every problem ends the stream."""
     problems = _Problems()
     first_seen: dict[str, tuple[str, int]] = {}
     for item in items:
@@ -339,12 +344,70 @@ def articles_from_records(items: Iterable[Record | Problem]) -> list[Article]:
             first_seen[ident] = (item.source, item.line)
         if not found:
             for name, message in notes:
-                warnings.warn(f"{where}: {name}: {message}", CorpusWarning, stacklevel=2)
+                warnings.warn(f"{where}: {name}: {message}", CorpusWarning, stacklevel=3)
             if not problems:  # once the corpus is bad, only its problems are wanted
-                articles.append(Article(**values))
+                yield Article(**values)
     if problems:
         raise CorpusError(problems.listed())
-    return articles
+
+
+class CorpusCheck:
+    """Checks a stream of articles for fitting as it passes, without holding it.
+
+    :meth:`admitted` passes the articles on, and stops passing them (but goes on
+    checking) at the first problem: a non-Article or a repeated id. Pins can name
+    later articles, so they are checked by :meth:`raise_problems`, which raises one
+    CorpusError listing every problem, and re-raises what the stream itself raised.
+    """
+
+    def __init__(self) -> None:
+        self.problems = _Problems()
+        self.error: BaseException | None = None
+        self.count = 0
+        self._seen: dict[str, int] = {}
+        self._pins: list[tuple[str, tuple[str, ...]]] = []
+
+    def admitted(self, articles: Iterable[Any]) -> Iterator[Article]:
+        """``articles`` that can be indexed, while none was found wrong.
+
+        An exception of the stream (such as the CorpusError of :func:`iter_articles`)
+        ends it quietly here, to be raised by :meth:`raise_problems` in the caller's
+        thread: the stream may be read by a thread that dispatches work to processes.
+        """
+        try:
+            for position, article in enumerate(articles):
+                self.count += 1
+                if not isinstance(article, Article):
+                    self.problems.add(f"item {position}: expected an Article, "
+                                      f"got {type(article).__name__}")
+                elif article.id in self._seen:
+                    self.problems.add(f"item {position}: id: duplicate id {article.id!r} "
+                                      f"(first used by item {self._seen[article.id]})")
+                else:
+                    self._seen[article.id] = position
+                    if article.related:
+                        self._pins.append((article.id, article.related))
+                    if not self.problems:
+                        yield article
+        except Exception as exc:  # noqa: BLE001 - re-raised by raise_problems
+            self.error = exc
+
+    def raise_problems(self) -> None:
+        """Raise what the stream raised, or a CorpusError listing every problem found."""
+        if self.error is not None:
+            raise self.error
+        if not self.count:
+            raise CorpusError("cannot fit an index on an empty corpus: no articles were given")
+        for ident, pins in self._pins:
+            for pin in pins:
+                if pin not in self._seen:
+                    self.problems.add(f"article {ident!r}: related: pins unknown article id "
+                                      f"{pin!r}")
+                elif pin == ident:
+                    self.problems.add(f"article {ident!r}: related: an article cannot pin "
+                                      "itself")
+        if self.problems:
+            raise CorpusError(self.problems.listed())
 
 
 class _Problems:
@@ -401,10 +464,60 @@ def load_articles(
         An unknown ``format``, or an input whose format cannot be told from
         its name.
 
+    See Also
+    --------
+    iter_articles : the same articles one at a time, for archives too big to hold.
+
     Examples
     --------
     >>> articles = load_articles("fixtures/articles.jsonl")
     >>> len(articles) > 80
+    True
+    """
+    return list(iter_articles(paths, format=format))
+
+
+def iter_articles(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    format: str | None = None,
+) -> Iterator[Article]:
+    """Read and validate articles from files, one at a time as they are read.
+
+    The same articles as :func:`load_articles`, for :meth:`RelatedIndex.fit
+    <recommender.RelatedIndex.fit>` to index an archive without holding every body
+    in memory. Validation is the same too, but a stream cannot take back what it
+    has given: the articles before the first problem are yielded, then the rest of
+    the input is only checked, and the :class:`~recommender.errors.CorpusError`
+    listing every problem comes at the end, in place of the next article.
+    ``fit`` then fails as a whole.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        As for :func:`load_articles`.
+    format : {"jsonl", "wxr", "csv", "markdown"}, optional
+        As for :func:`load_articles`.
+
+    Returns
+    -------
+    iterator of Article
+        In input order (inputs in the order given).
+
+    Raises
+    ------
+    ConfigError
+        At once (not when iterating): an unknown ``format``, or an input whose
+        format cannot be told from its name.
+    CorpusError
+        When the stream ends, if it found problems: every one, as for
+        :func:`load_articles`.
+
+    Examples
+    --------
+    >>> from recommender import RelatedIndex
+    >>> index = RelatedIndex().fit(iter_articles("fixtures/articles.jsonl"))
+    >>> len(index) > 80
     True
     """
     if isinstance(paths, str | os.PathLike):
@@ -415,29 +528,42 @@ def load_articles(
     if format is not None and format not in READERS:
         raise ConfigError(f"unknown input format {format!r}; known formats are "
                           f"{', '.join(sorted(READERS))}")
-    opened: list[Record | Problem] = []
-    for path in paths:
-        before = len(opened)
-        try:
-            reader = READERS[format or detect_format(path)]
-        except FileNotFoundError:
-            opened.append(Problem(path, None, "file", "no such file or directory"))
+    inputs = [(path, _reader_of(path, format)) for path in paths]
+    return _validated(_records(inputs))
+
+
+def _reader_of(path: str, format: str | None) -> Any:
+    """The reader of ``path``, or None when the file does not exist (reported when read)."""
+    if format is not None:
+        return READERS[format]
+    try:
+        return READERS[detect_format(path)]
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:  # detect_format: a name it cannot place
+        raise ConfigError(str(exc)) from None
+
+
+def _records(inputs: list[tuple[str, Any]]) -> Iterator[Record | Problem]:
+    for path, reader in inputs:
+        if reader is None:
+            yield Problem(path, None, "file", "no such file or directory")
             continue
-        except ValueError as exc:  # detect_format: a name it cannot place
-            raise ConfigError(str(exc)) from None
+        count = 0
         try:
-            opened.extend(reader(path))
+            for record in reader(path):
+                count += 1
+                yield record
         except FileNotFoundError:
-            opened.append(Problem(path, None, "file", "no such file or directory"))
+            yield Problem(path, None, "file", "no such file or directory")
             continue
         except IsADirectoryError:
-            opened.append(Problem(path, None, "file", "is a directory; a folder of Markdown "
-                                  "files needs --format markdown"))
+            yield Problem(path, None, "file", "is a directory; a folder of Markdown "
+                          "files needs --format markdown")
             continue
         except (OSError, EOFError) as exc:
-            opened.append(Problem(path, None, "file", f"cannot be read: {exc}"))
+            yield Problem(path, None, "file", f"cannot be read: {exc}")
             continue
-        if len(opened) == before:
-            opened.append(Problem(path, None, "file", "holds no articles (empty, or nothing "
-                                  "published in it)"))
-    return articles_from_records(opened)
+        if count == 0:
+            yield Problem(path, None, "file", "holds no articles (empty, or nothing "
+                          "published in it)")

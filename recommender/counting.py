@@ -1,19 +1,22 @@
-"""Articles to term counts: analysed a chunk at a time (in worker processes with
-``n_jobs``), each chunk counted with its own term numbers, merged into corpus numbers.
+"""Articles to catalog entries and term counts: analysed a chunk at a time (in worker
+processes with ``n_jobs``), each chunk counted with its own term numbers, merged into
+corpus numbers.
 
-Workers send back arrays of term numbers and each chunk's distinct terms once, instead
-of every token as a string, and the main process touches each distinct term of a chunk
-once instead of every token.
+Workers send back, per field, each article's distinct terms and how often they occur,
+as small integer arrays, and each chunk's distinct term strings once; the articles'
+bodies are never needed again, so a stream of articles is indexed without holding them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
 from .analysis import analyse_article, map_chunks
+from .catalog import Entry
 from .corpus import Article
 from .text import Analyzer
 
@@ -22,62 +25,89 @@ __all__ = ["Counted", "count_articles"]
 
 @dataclass(frozen=True)
 class Counted:
-    """Term occurrences of a corpus, per field.
+    """Term counts of a corpus, per field.
 
     Attributes
     ----------
-    langs : list of str
-        Each article's language, in corpus order.
+    entries : list of Entry
+        Each article's display fields and language, in corpus order.
     terms : dict
         Every term seen, to its number (numbers in order of first sight).
     fields : dict
-        Field name to ``(rows, numbers)``: one entry per token occurrence.
+        Field name to ``(rows, numbers, counts)``: one entry per distinct term of
+        an article, sorted by row.
     """
 
-    langs: list[str]
+    entries: list[Entry]
     terms: dict[str, int]
-    fields: dict[str, tuple[np.ndarray, np.ndarray]]
+    fields: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
-def count_articles(articles: Sequence[Article], analyzer: Analyzer, fields: Sequence[str], *,
+def count_articles(articles: Iterable[Article], analyzer: Analyzer, fields: Sequence[str], *,
                    n_jobs: int | None = None, progress: Callable[[int], None] | None = None,
-                   chunk_size: int = 500) -> Counted:
-    """Analyse and count ``fields`` of every article; the result does not depend on
-    ``n_jobs``. ``progress`` is called with the number of articles done per chunk."""
+                   chunk_size: int = 500, backend: str = "loky",
+                   scheduler: str | None = None) -> Counted:
+    """Analyse and count ``fields`` of every article, reading ``articles`` a chunk at a
+    time; the result does not depend on ``n_jobs`` or ``backend`` (see
+    :func:`~recommender.analysis.map_chunks`). ``progress`` is called with the number of
+    articles done per chunk."""
     parts = map_chunks(articles, analyzer, _count_chunk, tuple(fields), n_jobs=n_jobs,
-                       chunk_size=chunk_size)
+                       chunk_size=chunk_size, backend=backend, scheduler=scheduler)
     found: dict[str, int] = {}
-    assign = found.setdefault
-    rows: dict[str, list[np.ndarray]] = {name: [] for name in fields}
-    numbers: dict[str, list[np.ndarray]] = {name: [] for name in fields}
-    langs: list[str] = []
-    for chunk_langs, chunk_terms, chunk_fields in parts:
-        to_corpus = np.fromiter((assign(t, len(found)) for t in chunk_terms), dtype=np.int64,
-                                count=len(chunk_terms))
-        start = len(langs)
-        for name, (lengths, local) in chunk_fields.items():
-            rows[name].append(np.repeat(np.arange(start, start + lengths.size), lengths))
-            numbers[name].append(to_corpus[local])
-        langs.extend(chunk_langs)
+    columns: dict[str, list[list[np.ndarray]]] = {name: [[], [], []] for name in fields}
+    entries: list[Entry] = []
+    for chunk_entries, chunk_terms, chunk_fields in parts:
+        to_corpus = _numbered(chunk_terms, found)
+        start = len(entries)
+        for name, (lengths, local, counts) in chunk_fields.items():
+            rows, numbers, occurrences = columns[name]
+            rows.append(np.repeat(np.arange(start, start + lengths.size, dtype=np.int32),
+                                  lengths))
+            numbers.append(to_corpus[local])
+            occurrences.append(counts)
+        entries.extend(chunk_entries)
         if progress is not None:
-            progress(len(chunk_langs))
-    return Counted(langs, found, {name: (_joined(rows[name]), _joined(numbers[name]))
-                                  for name in fields})
+            progress(len(chunk_entries))
+    return Counted(entries, found, {name: tuple(_joined(part) for part in columns.pop(name))
+                                    for name in fields})
+
+
+def _numbered(terms: list[str], found: dict[str, int]) -> np.ndarray:
+    """Corpus numbers of a chunk's distinct ``terms``; terms not seen before are added to
+    ``found`` in their order here (as ``setdefault`` one by one would, but looked up by
+    ``map``, since most of a chunk's terms are known)."""
+    numbers = np.fromiter(map(found.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
+    new = np.flatnonzero(numbers < 0)
+    if new.size:
+        numbers[new] = np.arange(len(found), len(found) + new.size)
+        found.update(zip(map(terms.__getitem__, new.tolist()), numbers[new].tolist()))
+    return numbers.astype(np.int32)
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    joined = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    parts.clear()  # the pieces go as soon as they are joined
+    return joined
 
 
 def _count_chunk(articles: Sequence[Article], analyzer: Analyzer, fields: Sequence[str]):
     analysed = [analyse_article(a, analyzer) for a in articles]
     local: dict[str, int] = {}
     assign = local.setdefault
-    counted = {}
+    tokens = {}
     for name in fields:
         lengths = np.fromiter((len(f[name]) for _, f in analysed), dtype=np.int64,
                               count=len(analysed))
-        counted[name] = (lengths, np.fromiter(
+        tokens[name] = (lengths, np.fromiter(
             (assign(t, len(local)) for _, f in analysed for t in f[name]), dtype=np.int64,
             count=int(lengths.sum())))
-    return [lang for lang, _ in analysed], list(local), counted
+    width = max(len(local), 1)
+    counted = {}
+    for name, (lengths, numbers) in tokens.items():
+        rows = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+        keys, counts = np.unique(rows * width + numbers, return_counts=True)
+        counted[name] = (np.bincount(keys // width, minlength=lengths.size).astype(np.int32),
+                         (keys % width).astype(np.int32), counts.astype(np.int32))
+    entries = [Entry.from_article(article, lang)
+               for article, (lang, _) in zip(articles, analysed)]
+    return entries, list(local), counted

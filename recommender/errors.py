@@ -7,6 +7,7 @@ __all__ = [
     "RecommenderError",
     "CorpusError",
     "ConfigError",
+    "ClusterError",
     "IndexFormatError",
     "NotFittedError",
     "UnknownArticleError",
@@ -55,3 +56,7 @@ class UnknownArticleError(RecommenderError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class ClusterError(RecommenderError):
+    """A Dask cluster that cannot be reached, has no workers, or failed during a run."""

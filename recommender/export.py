@@ -14,8 +14,8 @@ are written atomically:
 A file is written to a temporary file beside it and moved into place with
 ``os.replace``; the HTML directory is written to a temporary sibling directory
 and swapped in by a rename. A failed export leaves the previous output as it
-was. JSON Lines and HTML are computed list by list with
-:meth:`RelatedIndex.iter_related` and written as they come, so memory does not
+was. Every format is computed list by list with
+:meth:`RelatedIndex.iter_related` and written as it comes, so memory does not
 grow with the number of lists.
 """
 
@@ -27,7 +27,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .atomic import fsync_directory, new_directory_beside, remove_stale_siblings, swap_in
 from .atomic import write_synced as _write_synced  # a module name, so tests can fail it
 from .errors import ConfigError
-from .render import LABELS, SidebarTemplate, dumps_export, records, safe_href, sidebar_html
+from .render import LABELS, SidebarTemplate, records, safe_href, sidebar_html
 
 if TYPE_CHECKING:
     from .index import RelatedIndex
@@ -46,6 +46,7 @@ __all__ = [
     "export_json",
     "export_jsonl",
     "export_html",
+    "iter_json_pieces",
     "iter_jsonl_lines",
     "fragment_filename",
     "write_atomically",
@@ -168,14 +169,34 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def export_json(index: RelatedIndex, path: str | os.PathLike[str], k: int = 10) -> ExportResult:
-    """Write ``{id: [items]}`` with keys sorted (:func:`~recommender.render.dumps_export`).
+    """Write ``{id: [items]}`` with keys sorted, as computed, atomically.
 
-    One JSON document, so the lists are held in memory; use :func:`export_jsonl`
-    to stream.
+    The bytes of :func:`~recommender.render.dumps_export` of
+    :meth:`RelatedIndex.related_all`, from :func:`iter_json_pieces`: no list is held
+    in memory.
     """
-    lists = index.related_all(k=k)
-    write_atomically(path, dumps_export(lists).encode("utf-8"))
-    return ExportResult(len(lists))
+    return ExportResult(_write_pieces(path, iter_json_pieces(index, k)) - 2)  # less { and }
+
+
+def iter_json_pieces(index: RelatedIndex, k: int = 10) -> Iterator[str]:
+    """The JSON export (:func:`export_json`) piece by piece: each list is encoded as it
+    is computed, and the pieces come back in sorted id order from a spill file, as
+    in :func:`iter_jsonl_lines`."""
+    first = True
+    yield "{"
+    for member in _in_id_order(index, k, _json_member):
+        yield ("\n" if first else ",\n") + member
+        first = False
+    yield "}\n" if first else "\n}\n"
+
+
+def _json_member(article_id: str, items: Iterable[Any]) -> str:
+    """``"id": [items]`` as one member of the object that ``dumps_export`` writes with
+    an indent of 2: one level deeper, so two more spaces on every line (JSON strings
+    hold no raw line break)."""
+    key = json.dumps(article_id, ensure_ascii=False)
+    value = json.dumps(records(items), ensure_ascii=False, indent=2)
+    return f"  {key}: " + value.replace("\n", "\n  ")
 
 
 #: Line breaks for ``str.splitlines`` and some JSON Lines readers that JSON leaves raw.
@@ -196,14 +217,21 @@ def iter_jsonl_lines(index: RelatedIndex, k: int = 10) -> Iterator[str]:
     goes to a temporary spill file at once, and only the ids and offsets stay in
     memory, so the lines can then be read back in sorted id order.
     """
+    return _in_id_order(index, k, _jsonl_line)
+
+
+def _in_id_order(index: RelatedIndex, k: int,
+                 encode: Callable[[str, Iterable[Any]], str]) -> Iterator[str]:
+    """``encode(id, list)`` of every article, in sorted id order, through a spill file."""
     with tempfile.TemporaryFile() as spill:
-        yield from _sorted_lines(index, k, spill)
+        yield from _sorted_pieces(index, k, encode, spill)
 
 
-def _sorted_lines(index: RelatedIndex, k: int, spill: IO[bytes]) -> Iterator[str]:
+def _sorted_pieces(index: RelatedIndex, k: int, encode: Callable[[str, Iterable[Any]], str],
+                   spill: IO[bytes]) -> Iterator[str]:
     where: dict[str, tuple[int, int]] = {}
     for article_id, items in index.iter_related(k):
-        data = _jsonl_line(article_id, items).encode("utf-8")
+        data = encode(article_id, items).encode("utf-8")
         where[article_id] = (spill.tell(), len(data))
         spill.write(data)
     for article_id in sorted(where):
@@ -218,16 +246,21 @@ def export_jsonl(index: RelatedIndex, path: str | os.PathLike[str], k: int = 10)
     Items are the JSON form of :class:`~recommender.Related` (as in
     :func:`export_json`). Written as computed, atomically.
     """
+    return ExportResult(_write_pieces(path, iter_jsonl_lines(index, k)))
+
+
+def _write_pieces(path: str | os.PathLike[str], pieces: Iterable[str]) -> int:
+    """Write ``pieces`` atomically as UTF-8; how many there were."""
     count = 0
 
     def encoded() -> Iterator[bytes]:
         nonlocal count
-        for line in iter_jsonl_lines(index, k):
+        for piece in pieces:
             count += 1
-            yield line.encode("utf-8")
+            yield piece.encode("utf-8")
 
     _write_lines_atomically(Path(path), encoded())
-    return ExportResult(count)
+    return count
 
 
 # -- HTML -------------------------------------------------------------------------------------

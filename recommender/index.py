@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 import numbers
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from typing import Any
 
 import numpy as np
@@ -15,12 +15,14 @@ import scipy.sparse as sp
 from .analysis import analyse_text, make_analyzer
 from .candidates import block_candidates, prune_rows
 from .catalog import Entry
-from .corpus import Article
+from .clusters import CLUSTERED_FROM, LatentClusters
+from .corpus import Article, CorpusCheck
 from .counting import Counted, count_articles
-from .errors import ConfigError, CorpusError, NotFittedError, UnknownArticleError
+from .errors import ConfigError, NotFittedError, UnknownArticleError
 from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
 from .groups import author_keys, translation_groups
-from .latent import blend, leading_components, n_latent_components, project, unit_rows
+from .latent import blend, leading_components, n_latent_components, unit_rows
+from .parallel import dispatch, in_process, parallel_map, task_groups
 from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
@@ -113,7 +115,19 @@ class RelatedIndex:
         differ (recall@10 against exact).
     n_jobs : int, optional
         Processes for text analysis and for :meth:`precompute` / :meth:`related_all`
-        (-1 for all cores). Results do not depend on it, to the byte.
+        (-1 for all cores; None, the default, is this process only). Results do not
+        depend on it, to the byte.
+    backend : {"loky", "dask"}, default "loky"
+        Where that work runs: local processes (through joblib), or the workers of a
+        Dask cluster (needs ``pip install 'recommender[dask]'``).
+        With "dask", ``n_jobs`` must be -1 or None: every worker of the cluster
+        takes part. Results are the same, to the byte, when the workers run the same
+        versions of the libraries.
+    scheduler : str, optional
+        With ``backend="dask"``, the scheduler's address, such as
+        ``"tcp://10.0.0.5:8786"``; None uses the ``distributed.Client`` already
+        running in this process. ``backend`` and ``scheduler`` say where a build
+        runs, not what the index is: :meth:`save` does not keep them.
 
     Attributes
     ----------
@@ -162,6 +176,8 @@ class RelatedIndex:
         candidate_terms: int = DEFAULTS["candidate_terms"],
         candidates: int = DEFAULTS["candidates"],
         n_jobs: int | None = DEFAULTS["n_jobs"],
+        backend: str = DEFAULTS["backend"],
+        scheduler: str | None = DEFAULTS["scheduler"],
     ):
         given = {name: value for name, value in locals().items() if name in DEFAULTS}
         self._settings = validate_settings(given)
@@ -181,16 +197,19 @@ class RelatedIndex:
 
     # -- learning ----------------------------------------------------------------------------
 
-    def fit(self, articles: Sequence[Article], *,
+    def fit(self, articles: Iterable[Article], *,
             progress: Callable[[int], None] | None = None) -> RelatedIndex:
         """Learn the model of ``articles``.
 
         Parameters
         ----------
-        articles : sequence of Article
-            Ids must be unique; pins (``related``) must name articles of the
-            corpus. A ``translation_of`` naming an article outside the corpus is
-            ignored (the original may not be published here).
+        articles : iterable of Article
+            A list, or a stream such as :func:`~recommender.iter_articles` gives: it
+            is read a chunk at a time and no article's body is kept, so memory
+            follows the size of the index, not of the text. Ids must be unique;
+            pins (``related``) must name articles of the corpus. A
+            ``translation_of`` naming an article outside the corpus is ignored
+            (the original may not be published here).
         progress : callable, optional
             Called with a count of articles each time a chunk has been analysed.
 
@@ -202,23 +221,24 @@ class RelatedIndex:
         ------
         CorpusError
             Empty corpus, non-Articles, repeated ids, or links to unknown ids —
-            every problem listed.
+            every problem listed; or the error the stream of articles raised.
+            The index is left as it was.
         """
-        articles = list(articles)
-        _check_corpus(articles)
+        check = CorpusCheck()
         used = [name for name in FIELDS if self._settings["field_weights"][name] > 0]
-        counted = count_articles(articles, self._analyzer, used,
-                                 n_jobs=self._settings["n_jobs"], progress=progress)
+        counted = count_articles(check.admitted(articles), self._analyzer, used,
+                                 progress=progress, **dispatch(self._settings))
+        check.raise_problems()
         vocabulary, idf, counts = self._learn_vocabulary(counted)
         matrix, norms, field_tf = self._weigh_counts(counts, idf)
+        del counts
         components, vectors, blocks = self._fit_latent(matrix)
         self._set_state(
-            entries=[Entry.from_article(a, lang) for a, lang in zip(articles, counted.langs)],
-            vocabulary=sorted(vocabulary, key=vocabulary.__getitem__),
+            entries=counted.entries, vocabulary=sorted(vocabulary, key=vocabulary.__getitem__),
             idf=idf, matrix=matrix, norms=norms, field_tf=field_tf,
             latent_components=components, latent_vectors=vectors, latent_blocks=blocks,
         )
-        self.model_articles_, self.model_changes_ = len(articles), 0
+        self.model_articles_, self.model_changes_ = len(counted.entries), 0
         return self
 
     def update(self, articles: Sequence[Article], remove: Iterable[str] = ()) -> dict[str, Any]:
@@ -255,16 +275,17 @@ class RelatedIndex:
                     np.zeros((matrix.shape[0], 0), np.float32), ())
         sizes = [n_latent_components(*matrix.shape, d) for d in spaces]
         sizes = [d for d in sizes if d]  # spaces too big for the corpus
-        common = leading_components(matrix, max(sizes), n_iter=5, random_state=0) \
-            if sizes else None
-        fitted = [(common[:d], project(matrix, common[:d])) for d in sizes]
-        blocks = tuple(c.shape[0] for c, _ in fitted)
-        if not blocks:
+        if not sizes:
             return (np.zeros((0, matrix.shape[1]), np.float32),
                     np.zeros((matrix.shape[0], 0), np.float32), ())
-        scale = np.float32(1.0 / np.sqrt(len(blocks)))
-        return (np.vstack([c for c, _ in fitted]),
-                np.hstack([v * scale for _, v in fitted]), blocks)
+        common = leading_components(_latent_sample(matrix), max(sizes), n_iter=5,
+                                    random_state=0)
+        # One product for every space: a space's columns are the leading ones of the
+        # largest, with the same bits as a product of their own.
+        raw = np.asarray(matrix @ common.T, dtype=np.float32)
+        scale = np.float32(1.0 / np.sqrt(len(sizes)))
+        return (np.vstack([common[:d] for d in sizes]),
+                np.hstack([unit_rows(raw[:, :d]) * scale for d in sizes]), tuple(sizes))
 
     def _weigh(self, fields: Sequence[dict[str, list[str]]], vocabulary: dict[str, int],
                idf: np.ndarray):
@@ -301,15 +322,17 @@ class RelatedIndex:
         """
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        n = len(counted.langs)
+        n = len(counted.entries)
         found = counted.terms
-        positions = counted.fields
-        used = list(positions)
+        used = list(counted.fields)
         if not found:
             return {}, np.zeros(0), {name: sp.csr_matrix((n, 0)) for name in used}
         width = len(found)
-        raw = {name: sp.csr_matrix((np.ones(rows.size), (rows, columns)), shape=(n, width))
-               for name, (rows, columns) in positions.items()}
+        raw = {}
+        for name in used:  # each field's occurrences go as soon as its matrix is made
+            rows, columns, counts = counted.fields.pop(name)
+            raw[name] = _count_matrix(rows, columns, counts, (n, width))
+            del rows, columns, counts
         terms = sorted(found)
         order = np.array([found[t] for t in terms], dtype=np.int64)  # sorted -> first seen
         total = sp.csr_matrix(sum(raw.values()))[:, order]
@@ -381,6 +404,7 @@ class RelatedIndex:
         self._tags = [{fold(t) for t in e.tags} for e in entries]
         self._allowed = self._exclusions(s["exclude_ids"], s["exclude_tags"])
         self._transposed = None
+        self._groups_of_latent = None
         self._latent64 = None
         self._components_t = None
         self.lists_ = (np.zeros((len(entries), 0), np.int32), np.zeros((len(entries), 0)))
@@ -548,32 +572,27 @@ class RelatedIndex:
 
     def _lists(self, k: int, *, exact: bool):
         """``(row, chosen)`` for every row in order, chosen as :meth:`_choose` gives it,
-        computed a block of rows at a time; with ``n_jobs``, blocks are shared among
-        worker processes (the same blocks, so the same bits, as in one process)."""
+        computed a block of rows at a time; with ``n_jobs`` or on a Dask cluster, blocks
+        are shared among workers (the same blocks, so the same bits, as in one process),
+        and the scoring state is sent to each worker once."""
         n = len(self.ids_)
         exact = exact or n <= self._candidate_count(k)
         block = max(1, _BLOCK_CELLS // max(n, 1))
-        jobs = self._settings["n_jobs"]
         starts = list(range(0, n, block))
-        if jobs in (None, 1) or len(starts) < 2:
+        where = dispatch(self._settings)
+        if in_process(where["n_jobs"], where["backend"], len(starts)):
             yield from self._lists_of_blocks(starts, block, k, exact)
             return
-        from joblib import Parallel, delayed, effective_n_jobs
-
-        # A few tasks per worker: each carries a copy of the scoring state.
-        per_task = max(1, -(-len(starts) // (4 * effective_n_jobs(jobs))))
-        tasks = [starts[i:i + per_task] for i in range(0, len(starts), per_task)]
         self._term_index()  # built once here, not in every task
+        if not exact:
+            self._latent_groups()
         state = self._scoring_state()
-        parts = Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(_lists_task)(state, task, block, k, exact) for task in tasks)
-        try:
+        tasks = task_groups(starts, where["n_jobs"], where["backend"])
+        parts = parallel_map(_lists_task, ((state, task, block, k, exact) for task in tasks),
+                             scatter=[state], **where)
+        with closing(parts):  # a caller that stops early cancels the work left
             for part in parts:
                 yield from part
-        finally:  # a caller that stops early cancels the rest, which joblib would warn about
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                parts.close()
 
     def _scoring_state(self) -> RelatedIndex:
         """A shallow copy with what list computing needs (no catalog, no analyzer), to send
@@ -639,10 +658,19 @@ class RelatedIndex:
             self._transposed = sp.csr_matrix(self.matrix_.T)
         return self._transposed
 
+    def _latent_groups(self) -> LatentClusters | None:
+        """Groups of the latent vectors for candidates on a big archive (see
+        :mod:`recommender.clusters`); None below :data:`CLUSTERED_FROM` articles."""
+        if self._groups_of_latent is None and len(self.ids_) >= CLUSTERED_FROM \
+                and self.latent_vectors_.shape[1] and self._latent_weight():
+            self._groups_of_latent = LatentClusters.fit(self.latent_vectors_)
+        return self._groups_of_latent
+
     def _block_candidates(self, start: int, stop: int, count: int) -> list[np.ndarray]:
         pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
         return block_candidates(pruned, self._term_index(), self.latent_vectors_[start:stop],
-                                self.latent_vectors_, self._latent_weight(), count)
+                                self.latent_vectors_, self._latent_weight(), count,
+                                self._latent_groups())
 
     def _approximate_row(self, row: int, k: int, filters: dict[str, Any],
                          candidates: np.ndarray | None = None):
@@ -667,7 +695,7 @@ class RelatedIndex:
                     pruned = prune_rows(query, self._settings["candidate_terms"])
                 candidates = block_candidates(pruned, self._term_index(), latent,
                                               self.latent_vectors_, self._latent_weight(),
-                                              count)[0]
+                                              count, self._latent_groups())[0]
             found = np.union1d(candidates, pins)
             scores, cosines = self._exact_scores(query, latent[0], found)
             chosen = self._choose(found, scores, cosines, k, row=row, **filters)
@@ -689,9 +717,8 @@ class RelatedIndex:
         weight = self._latent_weight()
         if not weight:
             return cosines, cosines
-        if self._latent64 is None:
-            self._latent64 = np.ascontiguousarray(self.latent_vectors_, dtype=np.float64)
-        return blend(cosines[None, :], latent[None, :], self._latent64[found], weight)[0], cosines
+        vectors = self.latent_vectors_[found].astype(np.float64)  # as _scores has them
+        return blend(cosines[None, :], latent[None, :], vectors, weight)[0], cosines
 
     def _choose(self, found: np.ndarray | None, raw: np.ndarray, cosines: np.ndarray | None,
                 k: int, *, row: int | None = None, exclude_ids: Iterable[str] = (),
@@ -901,26 +928,28 @@ def _rounded(value: float) -> float:
     return round(min(max(float(value), 0.0), 1.0), SCORE_DECIMALS)
 
 
-def _check_corpus(articles: list[Any]) -> None:
-    if not articles:
-        raise CorpusError("cannot fit an index on an empty corpus: no articles were given")
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for position, article in enumerate(articles):
-        if not isinstance(article, Article):
-            problems.append(f"item {position}: expected an Article, got {type(article).__name__}")
-        elif article.id in seen:
-            problems.append(f"item {position}: id: duplicate id {article.id!r} "
-                            f"(first used by item {seen[article.id]})")
-        else:
-            seen[article.id] = position
-    for article in articles:
-        if not isinstance(article, Article):
-            continue
-        for pin in article.related:
-            if pin not in seen:
-                problems.append(f"article {article.id!r}: related: pins unknown article id {pin!r}")
-            elif pin == article.id:
-                problems.append(f"article {article.id!r}: related: an article cannot pin itself")
-    if problems:
-        raise CorpusError(problems)
+#: Articles from which the latent components are learnt: a bigger archive learns them from
+#: a seeded sample of this many (and projects every article), since each of the decomposition's
+#: dozen passes over the matrix costs as much as the rest of the fit per article.
+_LATENT_SAMPLE = 250_000
+
+
+def _latent_sample(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """``matrix``, or a seeded sample of :data:`_LATENT_SAMPLE` of its rows, in order."""
+    if matrix.shape[0] <= _LATENT_SAMPLE:
+        return matrix
+    rows = np.random.default_rng(0).choice(matrix.shape[0], _LATENT_SAMPLE, replace=False)
+    return matrix[np.sort(rows)]
+
+
+def _count_matrix(rows: np.ndarray, columns: np.ndarray, counts: np.ndarray,
+                  shape: tuple[int, int]) -> sp.csr_matrix:
+    """CSR of counts given row by row (rows sorted, each row's columns distinct), in
+    float64: the matrix, bit for bit, that scikit-learn's counting would make."""
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+    index_type = np.int32 if max(indptr[-1], shape[1]) < np.iinfo(np.int32).max else np.int64
+    matrix = sp.csr_matrix((counts.astype(np.float64), columns.astype(index_type, copy=False),
+                            indptr.astype(index_type)), shape=shape)
+    matrix.sort_indices()
+    return matrix

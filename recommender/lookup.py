@@ -34,7 +34,7 @@ from .indexfiles import (
     parse_json,
 )
 from .results import Related
-from .settings import check_list_length, is_list_length, validate_settings
+from .settings import check_list_length, is_list_length, validate_saved_settings
 
 __all__ = ["SavedIndex", "related"]
 
@@ -139,7 +139,7 @@ class SavedIndex:
         manifest = check_manifest(folder)
         where = folder.path / MANIFEST
         try:  # every setting, as a full load checks them (settings.py imports nothing heavy)
-            settings = validate_settings(manifest.get("settings", {}))
+            settings = validate_saved_settings(manifest.get("settings", {}))
         except ConfigError as exc:
             raise IndexFormatError(f"{where}: {exc}") from None
         mmr_lambda = settings["mmr_lambda"]

@@ -10,11 +10,12 @@ __all__ = ["Progress"]
 
 
 class Progress:
-    """Counts work done out of ``total`` and redraws one line at most ten times a second."""
+    """Counts work done out of ``total`` (None: not known in advance, as for a stream)
+    and redraws one line at most ten times a second."""
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None,
+    def __init__(self, total: int | None, label: str, stream: TextIO | None = None,
                  enabled: bool | None = None):
-        self.total = max(total, 1)
+        self.total = None if total is None else max(total, 1)
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
@@ -24,11 +25,14 @@ class Progress:
     def advance(self, count: int = 1) -> None:
         self.done += count
         now = time.monotonic()
-        if self.enabled and (now - self._drawn > 0.1 or self.done >= self.total):
+        finished = self.total is not None and self.done >= self.total
+        if self.enabled and (now - self._drawn > 0.1 or finished):
             self._drawn = now
-            share = min(self.done / self.total, 1.0)
-            bar = "#" * int(share * 30)
-            self.stream.write(f"\r{self.label} [{bar:<30}] {self.done}/{self.total}")
+            if self.total is None:
+                self.stream.write(f"\r{self.label} {self.done:,} articles")
+            else:
+                bar = "#" * int(min(self.done / self.total, 1.0) * 30)
+                self.stream.write(f"\r{self.label} [{bar:<30}] {self.done}/{self.total}")
             self.stream.flush()
 
     def close(self) -> None:

@@ -112,6 +112,8 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
     compare = similarity(rows) if similarity is not None and (
         diversity.mmr_lambda < 1.0 or diversity.duplicate_threshold <= 1.0) else None
     lam = diversity.mmr_lambda
+    if lam >= 1.0 or compare is None:
+        return _in_order(rows, k, diversity, authors, groups, compare)
     chosen: list[int] = []
     per_author: dict[int, int] = {}
     used_groups: set[int] = set()
@@ -139,4 +141,36 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
         if compare is not None:
             cosines = np.round(np.clip(compare(position), 0.0, 1.0), SCORE_DECIMALS)
             np.maximum(closest, cosines, out=closest)
+    return chosen
+
+
+def _in_order(rows, k, diversity, authors, groups, compare) -> list[int]:
+    """:func:`_greedy` without MMR, where the next candidate is always the next in
+    score order: one pass, with the rules read from plain lists, and cosines asked
+    only of chosen articles that a later candidate can still be compared with."""
+    cap = diversity.max_per_author if authors is not None else None
+    author_of = authors[rows].tolist() if cap is not None else None
+    group_of = groups[rows].tolist() if groups is not None else None
+    chosen: list[int] = []
+    per_author: dict[int, int] = {}
+    used_groups: set[int] = set()
+    closest = None  # highest similarity to anything chosen so far
+    for position in range(rows.size):
+        if len(chosen) >= k:
+            break
+        if group_of is not None and group_of[position] in used_groups:
+            continue
+        if closest is not None and closest[position] >= diversity.duplicate_threshold:
+            continue
+        if cap is not None and author_of[position] >= 0:
+            author = author_of[position]
+            if per_author.get(author, 0) >= cap:
+                continue
+            per_author[author] = per_author.get(author, 0) + 1
+        if group_of is not None:
+            used_groups.add(group_of[position])
+        chosen.append(position)
+        if compare is not None and len(chosen) < k:  # the last one is compared with none
+            cosines = np.round(np.clip(compare(position), 0.0, 1.0), SCORE_DECIMALS)
+            closest = cosines if closest is None else np.maximum(closest, cosines)
     return chosen

@@ -6,13 +6,15 @@ at once, naming the setting, the value given and what is allowed.
 
 from __future__ import annotations
 
+import importlib.util
 import numbers
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["FIELDS", "DEFAULTS", "validate_settings", "check_list_length", "is_list_length"]
+__all__ = ["FIELDS", "DEFAULTS", "RUN_ONLY", "validate_settings", "saved_settings",
+           "validate_saved_settings", "check_list_length", "is_list_length"]
 
 #: How a field's term counts become term frequencies (see ``weighting.weighted_tf``).
 TF_SCHEMES = ("log", "bm25")
@@ -46,7 +48,13 @@ DEFAULTS: dict[str, Any] = {
     "candidate_terms": 50,
     "candidates": 200,
     "n_jobs": None,
+    "backend": "loky",
+    "scheduler": None,
 }
+
+#: Where a run computes, not what the index is: never saved with an index, so that an
+#: index built on a cluster loads and works without it.
+RUN_ONLY = ("backend", "scheduler")
 
 
 def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +131,7 @@ def validate_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     n_jobs = out["n_jobs"]
     if n_jobs is not None and (not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1):
         problems.append(f"n_jobs must be a positive whole number, -1 (all cores) or null, got {n_jobs!r}")
+    problems.extend(_check_backend(out))
     if problems:
         raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
     return out
@@ -177,6 +186,59 @@ def _check_controls(out: dict[str, Any]) -> list[str]:
         else:
             out[name] = tuple(sorted(set(value)))
     return problems
+
+
+def _check_backend(out: dict[str, Any]) -> list[str]:
+    from .parallel import BACKENDS
+
+    backend, scheduler, n_jobs = out["backend"], out["scheduler"], out["n_jobs"]
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        return [f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}"]
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        return [f"scheduler must be a Dask scheduler address such as 'tcp://10.0.0.5:8786' "
+                f"or null, got {scheduler!r}"]
+    if backend != "dask" and scheduler is not None:
+        return [f"scheduler is only used with backend 'dask', got backend {backend!r}"]
+    if backend != "dask":
+        return []
+    problems = []
+    if n_jobs not in (None, -1):
+        problems.append(f"n_jobs must be -1 or null with backend 'dask' (the cluster's "
+                        f"workers do the work), got {n_jobs!r}")
+    if not all(_importable(name) for name in ("dask", "distributed")):
+        problems.append("backend 'dask' needs dask and distributed: "
+                        "pip install 'recommender[dask]'")
+    elif scheduler is not None:
+        from .parallel import address_problem
+
+        problem = address_problem(scheduler)
+        if problem:
+            problems.append(f"scheduler {scheduler!r}: {problem}")
+    return problems
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ValueError:  # a module already imported without a spec
+        return False
+
+
+def saved_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings kept with a saved index, in JSON form: all but :data:`RUN_ONLY`."""
+    return settings_to_json({name: value for name, value in settings.items()
+                             if name not in RUN_ONLY})
+
+
+def validate_saved_settings(settings: Any) -> dict[str, Any]:
+    """:func:`validate_settings` for the settings of a saved index, where :data:`RUN_ONLY`
+    names are refused: a folder from someone else must not send work to a cluster of
+    theirs (and have its pickled answers read back)."""
+    named = sorted(set(settings) & set(RUN_ONLY)) if isinstance(settings, Mapping) else []
+    if named:
+        raise ConfigError(f"{', '.join(named)}: not a setting of a saved index (it says where "
+                          "a build runs); give it to the index that is built")
+    return validate_settings(settings)
 
 
 def settings_to_json(settings: Mapping[str, Any]) -> dict[str, Any]:

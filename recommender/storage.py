@@ -73,7 +73,7 @@ from .indexfiles import (
     parse_json,
     read_manifest,
 )
-from .settings import settings_to_json, validate_settings
+from .settings import saved_settings, validate_saved_settings
 
 __all__ = ["save_index", "load_index", "FORMAT", "FORMAT_VERSION", "FILES", "read_manifest"]
 
@@ -132,7 +132,7 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "versions": _library_versions(),
-        "settings": settings_to_json(index.get_settings()),
+        "settings": saved_settings(index.get_settings()),
         "counts": {"articles": matrix.shape[0], "terms": matrix.shape[1],
                    "nonzeros": int(matrix.nnz), "list_length": int(index.lists_[0].shape[1]),
                    "latent_dimensions": [int(d) for d in index.latent_blocks_]},
@@ -274,7 +274,7 @@ def _load(cls: type, handle: Folder) -> Any:
     if len(set(vocabulary)) != len(vocabulary):
         raise IndexFormatError(f"{folder / 'vocabulary.json'}: terms are not unique")
     try:
-        settings = validate_settings(manifest.get("settings", {}))
+        settings = validate_saved_settings(manifest.get("settings", {}))
     except ConfigError as exc:
         raise IndexFormatError(f"{folder / MANIFEST}: {exc}") from None
     components, vectors, blocks = _check_latent(folder, manifest, arrays, len(entries),

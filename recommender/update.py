@@ -25,6 +25,7 @@ from .analysis import analyse_articles
 from .catalog import Entry
 from .corpus import Article
 from .errors import CorpusError
+from .parallel import dispatch
 
 __all__ = ["update_index", "DRIFT_WARNING"]
 
@@ -78,7 +79,7 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
 
     # New rows for new and replaced articles, weighed under the frozen model.
     fresh = added + updated
-    analysed = analyse_articles(fresh, index._analyzer, n_jobs=index._settings["n_jobs"])
+    analysed = analyse_articles(fresh, index._analyzer, **dispatch(index._settings))
     matrix, norms, field_tf = index._weigh([f for _, f in analysed], index._term_column,
                                            index.idf_)
     fresh_entry = {a.id: Entry.from_article(a, lang) for a, (lang, _) in zip(fresh, analysed)}

@@ -1,20 +1,22 @@
 """The speed benchmark suite (benchmarks/): machinery, JSON shape, gates — never times.
 
 The end-to-end test runs every script on the smallest corpus (300 essays of ~60 words)
-with the baselines that are installed; gate logic is tested on made-up figures.
+with the baselines that are installed; gate logic is tested on made-up figures; the scale
+benchmark runs once on 1,500 essays of ~60 words.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks import gates, harness, report, runner
+from benchmarks import gates, harness, report, runner, scale
 from benchmarks.gates import GATE_SIZE, evaluate, failures
 from benchmarks.harness import (
     PeakMemory,
@@ -346,3 +348,58 @@ def test_gates_module_lists_the_issue_gates() -> None:
     assert gated == {("similar", 20.0), ("related", 1000.0), ("all_pairs", 1.0)}
     assert (gates.CLI_GATE.benchmark, gates.CLI_GATE.threshold) == ("cli", 1.5)
     assert not gates.CLI_GATE.higher_is_better
+
+
+# -- the scale benchmark ------------------------------------------------------------------
+
+
+def test_scale_runs_end_to_end(tmp_path: Path) -> None:
+    """``python -m benchmarks.scale`` on a tiny corpus: the child process, the checks,
+    the JSON, the table and the chart (no wall-clock assertions)."""
+    out = tmp_path / "out"
+    assert scale.main(["--sizes", "1500", "--mean-words", "60", "--out", str(out),
+                       "--work", str(tmp_path / "work")]) == 0
+    result = json.loads((out / "scale-1500-w60.json").read_text(encoding="utf-8"))
+    assert result["benchmark"] == "scale" and result["parameters"]["articles"] == 1500
+    assert result["counts"]["articles"] == result["checks"]["lines"] == 1500
+    assert result["counts"]["vocabulary"] > 1000
+    assert result["checks"]["problems"] == [] and len(result["checks"]["spot_checked"]) == 5
+    assert 9 <= result["checks"]["mean_list_length"] <= 10
+    assert result["reader"] in {"iter_articles", "load_articles"}
+    assert result["n_jobs"] == -1 and result["n_jobs_effective"] >= 1
+    assert set(result["phases"]) == {"fit", "all_pairs", "save", "export", "recall"}
+    agreement = result["agreement"]
+    assert agreement["sample"] == 200 and agreement["recall"] >= 0.9  # approximate lists
+    for phase in result["phases"].values():
+        assert phase["wall_s"] > 0 and phase["cpu_total_s"] >= phase["cpu_s"] >= 0
+        assert phase["peak_rss_mb"] >= phase["self_peak_rss_mb"] > 20
+    build = result["build"]
+    assert build["wall_s"] == pytest.approx(sum(result["phases"][p]["wall_s"]
+                                                for p in ("fit", "all_pairs", "save")))
+    assert result["bytes"]["index"] > 0 and result["bytes"]["export"] > 0
+    assert result["corpus"]["bytes"] > 0 and result["corpus"]["generation"]["reused"] is False
+    assert result["environment"]["versions"]["numpy"] and result["environment"]["cores"]
+    assert not (tmp_path / "work" / "1500-w60").exists()     # removed without --keep
+    report_text = (out / "SCALE.md").read_text(encoding="utf-8")
+    assert "| 1,500 |" in report_text and "all-pairs" in report_text
+    pytest.importorskip("matplotlib")
+    assert (out / "scale-w60.png").stat().st_size > 0
+
+
+def test_scale_fails_on_a_wrong_export(tmp_path: Path) -> None:
+    """The export check finds a list that names its own article or is out of order."""
+    good = {"id": "a", "related": [{"id": "b", "score": 0.9}, {"id": "c", "score": 0.5}]}
+    bad = {"id": "b", "related": [{"id": "b", "score": 0.4}, {"id": "a", "score": 0.6}]}
+    path = tmp_path / "related.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    checks = scale.check_export(path, 3, 10, seed=0)
+    assert checks["lines"] == 2
+    problems = " | ".join(checks["problems"])
+    assert "2 lines for 3 articles" in problems and "lists the article itself" in problems
+    assert "not in descending order" in problems and "'c'" in problems   # c is not indexed
+
+
+def test_scale_reports_a_failing_child(tmp_path: Path) -> None:
+    with pytest.raises(scale.ScaleError, match=r"exit status 3(.|\n)*boom"):
+        scale.run_process([sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"],
+                          "child")

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from benchmarks import synthetic
 from recommender import Article, ConfigError, RelatedIndex
 from recommender.candidates import block_candidates, prune_rows, top_candidates
+from recommender.clusters import LatentClusters
 
 # Small nets, so that the approximation is really used on a small corpus:
 # k=5 asks for max(60, 4 * 5 + 50) = 70 candidates out of 600 articles.
@@ -148,3 +149,84 @@ def test_lists_do_not_depend_on_the_number_of_processes(corpus, exact, monkeypat
     early = two.iter_related(4, use_stored=False)  # stopping early cancels quietly
     assert next(early) == next(one.iter_related(4, use_stored=False))
     early.close()
+
+
+# -- latent groups, for big archives ----------------------------------------------------------
+
+
+def test_latent_groups_partition_the_articles_the_same_way_every_time():
+    rng = np.random.default_rng(4)
+    latent = rng.standard_normal((500, 6)).astype(np.float32)
+    groups = LatentClusters.fit(latent, pool=100)
+    again = LatentClusters.fit(latent, pool=100)
+    assert groups.centroids.shape == (22, 6)  # round(sqrt(500))
+    assert sorted(groups.members.tolist()) == list(range(500))
+    assert groups.offsets[0] == 0 and groups.offsets[-1] == 500
+    assert np.array_equal(groups.vectors, latent[groups.members])
+    assert groups.probes == 5  # ceil(100 * 22 / 500): about 100 articles a query
+    for name in ("centroids", "members", "offsets", "vectors"):
+        assert getattr(groups, name).tobytes() == getattr(again, name).tobytes()
+    for g in range(22):  # each article sits in the group of its nearest centroid
+        members = groups.members[groups.offsets[g]:groups.offsets[g + 1]]
+        assert np.all((latent[members] @ groups.centroids.T).argmax(axis=1) == g)
+
+
+def test_probing_every_group_finds_what_the_dense_pass_finds():
+    rng = np.random.default_rng(0)
+    matrix = sp.random(300, 80, density=0.1, format="csr", random_state=1, dtype=np.float32)
+    latent = rng.standard_normal((300, 6)).astype(np.float32)
+    pruned = prune_rows(matrix[:7], 3)
+    dense = block_candidates(pruned, sp.csr_matrix(matrix.T), latent[:7], latent, 0.5, 40)
+    everywhere = LatentClusters.fit(latent, pool=300)
+    assert everywhere.probes == everywhere.centroids.shape[0]
+    grouped = block_candidates(pruned, sp.csr_matrix(matrix.T), latent[:7], latent, 0.5, 40,
+                               everywhere)
+    assert [c.tolist() for c in grouped] == [c.tolist() for c in dense]
+
+
+def test_few_probes_still_find_the_articles_that_share_a_telling_term():
+    rng = np.random.default_rng(2)
+    matrix = sp.random(400, 60, density=0.05, format="csr", random_state=3, dtype=np.float32)
+    latent = rng.standard_normal((400, 5)).astype(np.float32)
+    one_group = LatentClusters.fit(latent, pool=1)
+    assert one_group.probes == 1
+    pruned = prune_rows(matrix[:5], 3)
+    found = block_candidates(pruned, sp.csr_matrix(matrix.T), latent[:5], latent, 0.5, 1000,
+                             one_group)
+    partial = (pruned @ matrix.T).tocsr()
+    for row, cols in enumerate(found):
+        sharing = partial.indices[partial.indptr[row]:partial.indptr[row + 1]]
+        estimate = 0.5 * (latent[sharing] @ latent[row]) + 0.5 * partial[row, sharing].toarray()[0]
+        assert set(sharing[estimate > 0]) <= set(cols.tolist())
+
+
+@pytest.fixture(scope="module")
+def grouped(corpus):
+    from recommender import clusters
+
+    with pytest.MonkeyPatch.context() as patch:  # groups from 0 articles, so used here
+        patch.setattr("recommender.index.CLUSTERED_FROM", 0)
+        index = RelatedIndex(**NARROW).fit(corpus)
+        index._groups_of_latent = clusters.LatentClusters.fit(index.latent_vectors_, pool=60)
+        yield index
+
+
+def test_grouped_candidates_give_lists_close_to_exact_ones(grouped):
+    assert grouped._latent_groups().probes < grouped._latent_groups().centroids.shape[0]
+    exact = grouped.related_all(k=5, exact=True)
+    approximate = grouped.related_all(k=5)
+    assert np.mean([overlap(approximate[i], exact[i]) for i in grouped.ids_]) >= 0.9
+    for ident in grouped.ids_[::11]:
+        assert grouped.related(ident, k=5) == approximate[ident]
+
+
+def test_grouped_lists_do_not_depend_on_the_number_of_processes(corpus, monkeypatch):
+    from recommender import index as module
+
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 37)
+    monkeypatch.setattr(module, "CLUSTERED_FROM", 0)
+    one = RelatedIndex(**NARROW, n_jobs=1).fit(corpus).precompute(5)
+    two = RelatedIndex(**NARROW, n_jobs=2).fit(corpus).precompute(5)
+    assert one._groups_of_latent is not None
+    assert np.array_equal(one.lists_[0], two.lists_[0])
+    assert one.lists_[1].tobytes() == two.lists_[1].tobytes()

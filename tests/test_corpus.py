@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from recommender import Article, CorpusError, load_articles
+from recommender import Article, ConfigError, CorpusError, iter_articles, load_articles
 from recommender.corpus import MAX_REPORTED_PROBLEMS
 
 from .conftest import ARTICLES, INVALID, write_jsonl
@@ -147,3 +147,33 @@ def test_article_is_frozen():
     article = Article(id="a", title="t")
     with pytest.raises(AttributeError):
         article.title = "u"
+
+
+# -- streaming ------------------------------------------------------------------------------
+
+
+def test_iter_articles_gives_what_load_articles_gives_one_at_a_time():
+    stream = iter_articles(ARTICLES)
+    first = next(stream)  # available before the rest of the file is read
+    assert [first, *stream] == load_articles(ARTICLES)
+
+
+def test_iter_articles_refuses_a_bad_format_at_once_not_when_read(tmp_path):
+    with pytest.raises(ConfigError, match="unknown input format 'yaml'"):
+        iter_articles(ARTICLES, format="yaml")
+    (tmp_path / "notes.txt").write_text("not articles\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="notes.txt"):
+        iter_articles([ARTICLES, tmp_path / "notes.txt"])
+
+
+def test_a_stream_stops_at_the_first_problem_and_lists_every_one_at_its_end(tmp_path):
+    path = write_jsonl(tmp_path / "late.jsonl", [
+        {"id": "a", "title": "um"}, {"id": "b", "title": "dois"}, {"id": 3, "title": "três"},
+        {"id": "d", "title": "quatro"}, {"id": "a", "title": "cinco"}])
+    given = []
+    with pytest.raises(CorpusError) as caught:
+        for article in iter_articles([path, tmp_path / "missing.jsonl"]):
+            given.append(article.id)
+    assert given == ["a", "b"]  # nothing after the first problem
+    assert [p.split(": ")[:2] for p in caught.value.problems] == [
+        [f"{path}:3", "id"], [f"{path}:5", "id"], [f"{tmp_path / 'missing.jsonl'}", "file"]]

@@ -19,12 +19,14 @@ def corpus(n):
 
 
 def as_matrix(counted, name):
-    rows, numbers = counted.fields[name]
+    rows, numbers, counts = counted.fields[name]
+    assert np.all(np.diff(rows) >= 0)  # sorted by row
+    assert len(set(zip(rows.tolist(), numbers.tolist()))) == rows.size  # each term once a row
     terms = sorted(counted.terms, key=counted.terms.__getitem__)
     by_term = {terms[i]: i for i in range(len(terms))}
     order = [by_term[t] for t in sorted(terms)]
-    shape = (len(counted.langs), len(terms))
-    return sp.csr_matrix((np.ones(rows.size), (rows, numbers)), shape=shape)[:, order].toarray()
+    shape = (len(counted.entries), len(terms))
+    return sp.csr_matrix((counts, (rows, numbers)), shape=shape)[:, order].toarray()
 
 
 def test_chunks_count_what_one_pass_over_the_tokens_counts():
@@ -33,7 +35,7 @@ def test_chunks_count_what_one_pass_over_the_tokens_counts():
     whole = count_articles(articles, analyzer, FIELDS, chunk_size=1000)
     chunked = count_articles(articles, analyzer, FIELDS, chunk_size=7)
     assert set(whole.terms) == set(chunked.terms)
-    assert whole.langs == chunked.langs
+    assert whole.entries == chunked.entries
     analysed = analyse_articles(articles, analyzer)
     terms = sorted(whole.terms)
     for name in FIELDS:
@@ -44,6 +46,28 @@ def test_chunks_count_what_one_pass_over_the_tokens_counts():
                 expected[row, column[token]] += 1
         assert np.array_equal(as_matrix(whole, name), expected)
         assert np.array_equal(as_matrix(chunked, name), expected)
+    assert [e.lang for e in whole.entries] == [lang for lang, _ in analysed]
+    assert [e.id for e in whole.entries] == [a.id for a in articles]
+
+
+def test_a_stream_is_read_a_chunk_at_a_time_and_no_article_is_kept():
+    articles = corpus(100)
+    pulled = []
+
+    def stream():
+        for article in articles:
+            pulled.append(article.id)
+            yield article
+
+    seen = []
+    counted = count_articles(stream(), make_analyzer(DEFAULTS), FIELDS, chunk_size=10,
+                             progress=lambda n: seen.append((n, len(pulled))))
+    assert [n for n, _ in seen] == [10] * 10
+    # one chunk ahead at most: two chunks are read before the first is counted
+    assert all(read <= done + 10 for done, (_, read) in
+               zip(np.cumsum([n for n, _ in seen]), seen))
+    assert len(counted.entries) == 100
+    assert not any(hasattr(e, "body") for e in counted.entries)
 
 
 def test_a_fit_does_not_depend_on_the_number_of_processes():

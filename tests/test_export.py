@@ -4,6 +4,7 @@ Hand-made corpora pin every list (``related``) and share no words, so the lists
 are exactly the pins, whatever the weighting.
 """
 
+import copy
 import io
 import json
 import os
@@ -18,8 +19,10 @@ from recommender.cli import main
 from recommender.export import (
     MARKER,
     export_html,
+    export_json,
     export_jsonl,
     fragment_filename,
+    iter_json_pieces,
     iter_jsonl_lines,
 )
 from recommender.render import (
@@ -642,3 +645,27 @@ def test_fixture_corpus_exports_every_article(fixture_dir, tmp_path):
     assert code == 0
     ids = [json.loads(line)["id"] for line in ARTICLES.read_text("utf-8").splitlines() if line]
     assert sorted(os.listdir(tmp_path / "f")) == sorted([MARKER, *map(fragment_filename, ids)])
+
+
+@pytest.mark.parametrize("lists", [
+    {},
+    {"b": []},
+    {"z-\u00e7\"x": [], "a": [Related("b", "Tít\"ulo\n", "/b/", "Ana", None, None, 0.5),
+                             Related("c", "C", None, "", None, "blurb \u2028", 0.25)]},
+])
+def test_the_streamed_json_export_has_the_bytes_of_the_whole_document(tmp_path, lists):
+    result = export_json(_Lists(lists), tmp_path / "r.json", k=2)
+    assert (tmp_path / "r.json").read_text("utf-8") == dumps_export(lists)
+    assert result.articles == len(lists)
+    assert "".join(iter_json_pieces(_Lists(lists), k=2)) == dumps_export(lists)
+
+
+def test_the_json_export_holds_no_list_in_memory(fixture_index, tmp_path):
+    def no_related_all(*args, **kwargs):
+        raise AssertionError("related_all builds every list at once")
+
+    whole = dumps_export(fixture_index.related_all(k=4))
+    index = copy.copy(fixture_index)
+    index.related_all = no_related_all
+    export_json(index, tmp_path / "r.json", k=4)
+    assert (tmp_path / "r.json").read_text("utf-8") == whole

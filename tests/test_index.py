@@ -86,6 +86,58 @@ def test_non_articles_and_duplicate_ids_are_errors():
     assert len(caught.value.problems) == 2
 
 
+def test_a_stream_is_indexed_as_its_list_is_a_chunk_at_a_time():
+    import gc
+    import weakref
+
+    from benchmarks import synthetic
+
+    class Tracked(Article):  # without Article's __slots__, so it can be weakly referenced
+        pass
+
+    def article(record):
+        return Tracked(id=record["id"], title=record["title"], body=record["body"],
+                       date=record["date"], author=tuple(record["author"]))
+
+    records = list(synthetic.generate(1600, seed=5, mean_words=20))  # four chunks of 500
+    listed = RelatedIndex().fit([article(r) for r in records])
+    refs, held = [], []
+
+    def stream():
+        for record in records:
+            made = article(record)
+            refs.append(weakref.ref(made))
+            yield made
+
+    def count_alive(_):
+        gc.collect()
+        held.append(sum(ref() is not None for ref in refs))
+
+    streamed = RelatedIndex().fit(stream(), progress=count_alive)
+    assert len(held) == 4 and max(held) <= 1000  # the chunk analysed and the one read ahead
+    for part in ("data", "indices", "indptr"):
+        assert getattr(streamed.matrix_, part).tobytes() == \
+            getattr(listed.matrix_, part).tobytes()
+    assert streamed.entries_ == listed.entries_
+    gc.collect()
+    assert not [ref() for ref in refs if ref() is not None]  # no article kept by the index
+
+
+def test_a_stream_that_fails_leaves_the_index_as_it_was(fixture_articles):
+    index = RelatedIndex().fit(PT)
+    before = index.related_all()
+
+    def broken():
+        yield from fixture_articles[:10]
+        raise CorpusError(["late.jsonl:11: id: missing"])
+
+    with pytest.raises(CorpusError, match="late.jsonl:11"):
+        index.fit(broken())
+    with pytest.raises(CorpusError, match="pins unknown article id 'nowhere'"):
+        index.fit([*PT[1:], dataclasses.replace(PT[0], related=("nowhere",))])
+    assert index.related_all() == before and len(index) == len(PT)
+
+
 def test_one_article_has_an_empty_list():
     index = RelatedIndex().fit(PT[:1])
     assert index.related("reforma") == []

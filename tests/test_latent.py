@@ -117,3 +117,26 @@ def test_alpha_outside_zero_one_raises(matrix):
     _, vectors = fit_latent(matrix, 3)
     with pytest.raises(ValueError, match="alpha must be a number from 0 to 1"):
         blend_scores(matrix[:1], vectors[:1], matrix.T.tocsr(), vectors, 1.5)
+
+
+def test_a_big_archive_learns_its_components_from_a_seeded_sample(monkeypatch):
+    from benchmarks import synthetic
+    from recommender import Article, RelatedIndex
+    from recommender import index as module
+    from recommender.latent import leading_components
+
+    records = synthetic.generate(700, seed=2, mean_words=60, n_topics=8)
+    articles = [Article(id=r["id"], title=r["title"], body=r["body"]) for r in records]
+    monkeypatch.setattr(module, "_LATENT_SAMPLE", 500)
+    sampled = RelatedIndex(latent_components=(10, 40)).fit(articles)
+    again = RelatedIndex(latent_components=(10, 40)).fit(articles)
+    assert sampled.latent_components_.tobytes() == again.latent_components_.tobytes()
+    rows = np.sort(np.random.default_rng(0).choice(700, 500, replace=False))
+    learnt = leading_components(sampled.matrix_[rows], 40, n_iter=5, random_state=0)
+    assert np.array_equal(sampled.latent_components_, np.vstack([learnt[:10], learnt]))
+    # every article is projected, the sampled ones and the others alike
+    expected = np.hstack([project(sampled.matrix_, learnt[:d]) / np.sqrt(2) for d in (10, 40)])
+    np.testing.assert_allclose(sampled.latent_vectors_, expected, atol=1e-6)
+    monkeypatch.setattr(module, "_LATENT_SAMPLE", 700)
+    whole = RelatedIndex(latent_components=(10, 40)).fit(articles)
+    assert not np.array_equal(whole.latent_components_, sampled.latent_components_)

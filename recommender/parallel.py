@@ -1,0 +1,186 @@
+"""Sharing work among processes: joblib's local worker processes (``loky``), or the
+workers of a Dask cluster (``dask``).
+
+Every parallel map of the package goes through :func:`parallel_map`, so the two
+backends give the same results in the same order.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+from .errors import ClusterError
+
+__all__ = ["BACKENDS", "CONNECT_TIMEOUT", "address_problem", "dispatch", "in_process",
+           "task_groups", "parallel_map"]
+
+#: Where work runs: joblib's local processes, or a Dask cluster.
+BACKENDS = ("loky", "dask")
+
+#: Seconds to reach a Dask scheduler, and to wait for its first worker, before giving up.
+CONNECT_TIMEOUT = 10
+
+
+def address_problem(scheduler: str) -> str | None:
+    """Why ``scheduler`` is not an address a client can connect to (None if it is). Checked
+    before connecting: distributed leaves a client it cannot start on a malformed address
+    half-made, and that client stalls the interpreter's exit."""
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        get_address_host_port(scheduler)
+    except ValueError as exc:
+        return f"{exc}; give an address such as 'tcp://10.0.0.5:8786'"
+    return None
+
+
+def dispatch(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The keywords of :func:`parallel_map` that an index's settings give."""
+    return {name: settings[name] for name in ("n_jobs", "backend", "scheduler")}
+
+
+def in_process(n_jobs: int | None, backend: str = "loky", tasks: int | None = None) -> bool:
+    """Whether to do the work here without workers: one local process is asked for, or
+    there are fewer than two ``tasks`` to share. A Dask backend always uses its cluster,
+    so that a wrong scheduler address fails whatever the size of the job."""
+    return backend == "loky" and (n_jobs in (None, 1) or (tasks is not None and tasks < 2))
+
+
+def task_groups(items: Sequence[Any], n_jobs: int | None, backend: str = "loky") -> list:
+    """``items`` cut into tasks. Locally a few tasks per process, because each task
+    carries its own copy of the large arguments; on Dask one item per task, because
+    large arguments are sent once (``scatter``) and joblib batches short tasks itself."""
+    if backend == "dask":
+        return [items[i:i + 1] for i in range(len(items))]
+    from joblib import effective_n_jobs
+
+    size = max(1, -(-len(items) // (4 * effective_n_jobs(n_jobs))))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def parallel_map(function: Callable[..., Any], tasks: Iterable[tuple], *,
+                 n_jobs: int | None = None, backend: str = "loky",
+                 scheduler: str | None = None, scatter: Sequence[Any] = ()) -> Iterator[Any]:
+    """``function(*args)`` for each ``args`` of ``tasks``, yielded in task order.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (it is pickled by reference for the workers).
+    tasks : iterable of tuple
+        Read lazily, a few tasks ahead of the workers.
+    n_jobs : int, optional
+        Local processes (-1: all cores; None or 1: this process). With ``dask``
+        every worker thread of the cluster takes part, whatever ``n_jobs``.
+    backend : {"loky", "dask"}, default "loky"
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://host:8786``); None uses the current
+        ``distributed.Client`` of this process.
+    scatter : sequence, optional
+        Large arguments shared by many tasks. Dask sends each once to every worker
+        (and tasks refer to that copy) instead of once per task.
+
+    Raises
+    ------
+    ClusterError
+        The scheduler cannot be reached, has no workers, or the cluster gave up on a
+        task (its workers kept dying: Dask runs a dead worker's tasks again elsewhere
+        a few times first).
+
+    Notes
+    -----
+    Stopping early (closing the generator) cancels the work not yet done. Dask work
+    goes through ``distributed``'s client rather than joblib's Dask backend, which
+    (in joblib 1.6) waits forever for a task the cluster gave up on.
+    """
+    if in_process(n_jobs, backend):
+        yield from (function(*args) for args in tasks)
+    elif backend == "dask":
+        yield from _on_cluster(function, tasks, scheduler, scatter)
+    else:
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(function)(*args) for args in tasks)
+        try:
+            for result in results:  # noqa: UP028 (yield from would close it before finally)
+                yield result
+        finally:  # a caller that stops early cancels the rest: no warning about it
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                results.close()
+
+
+def _on_cluster(function: Callable[..., Any], tasks: Iterable[tuple], scheduler: str | None,
+                scatter: Sequence[Any]) -> Iterator[Any]:
+    """:func:`parallel_map` on a Dask cluster: two tasks per worker thread submitted at a
+    time, results gathered in task order."""
+    client, owned = _client(scheduler)
+    pending: deque[Any] = deque()
+    shared: dict[int, Any] = {}
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        if scatter:
+            copies = client.scatter(list(scatter), broadcast=True, hash=False)
+            shared = {id(value): copy for value, copy in zip(scatter, copies, strict=True)}
+        queue = iter(tasks)
+        ahead = 2 * sum(client.nthreads().values())
+        while True:
+            for args in islice(queue, max(ahead - len(pending), 0)):
+                pending.append(client.submit(function, *(shared.get(id(a), a) for a in args),
+                                             pure=False))
+            if not pending:
+                return
+            yield pending.popleft().result()
+    except _cluster_failures() as exc:
+        if isinstance(exc, TimeoutError):
+            raise ClusterError(f"the Dask scheduler at {_address(client)} has no workers: "
+                               f"none joined within {CONNECT_TIMEOUT} s") from exc
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise ClusterError(f"the Dask cluster at {_address(client)} failed: "
+                           f"{type(exc).__name__}: {first}") from exc
+    finally:
+        if owned:
+            client.close()
+        else:  # the work left, and the shared copies, go now rather than when collected
+            client.cancel([*pending, *shared.values()])
+
+
+def _client(scheduler: str | None):
+    """A client of the scheduler, and whether it is ours to close."""
+    from distributed import Client, default_client
+
+    if scheduler is None:
+        try:
+            return default_client(), False
+        except ValueError:
+            raise ClusterError("backend 'dask' without a scheduler address needs a running "
+                               "distributed.Client in this process; give scheduler="
+                               "'tcp://HOST:8786' instead") from None
+    problem = address_problem(scheduler)
+    if problem:
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {problem}")
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False), True
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def _cluster_failures() -> tuple[type[BaseException], ...]:
+    """What a cluster raises when it gives up on a task whose workers kept dying, loses
+    its scheduler, or has no workers (errors of the task itself come through as they
+    are)."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    return KilledWorker, CancelledError, CommClosedError, TimeoutError
+
+
+def _address(client: Any) -> str:
+    return getattr(client.scheduler, "address", None) or "?"
