@@ -303,7 +303,7 @@ class RelatedIndex:
         saturate = ("body",) if self._settings["body_tf"] == "bm25" else ()
         matrix, norms = tfidf_rows(weighted_tf(counts, weights, sublinear=sublinear,
                                                saturate=saturate), idf,
-                                   return_norms=True)
+                                   return_norms=True, copy=False)  # a temporary tf
         empty = sp.csr_matrix(matrix.shape, dtype=np.float32)
         field_tf = {name: weighted_tf({name: counts[name]}, weights, sublinear=sublinear)
                     .astype(np.float32) if name in counts else empty
@@ -341,10 +341,13 @@ class RelatedIndex:
         chosen = order[keep]
         vocabulary = {terms[i]: column for column, i in enumerate(np.flatnonzero(keep))}
         presence = total[:, keep]
+        del total
         idf = TfidfTransformer(smooth_idf=True).fit(presence).idf_
-        counts = {name: sp.csr_matrix(matrix[:, chosen]) for name, matrix in raw.items()}
-        for matrix in counts.values():
-            matrix.sort_indices()
+        del presence
+        counts = {}
+        for name in used:  # each field's full counts go as soon as they are narrowed
+            counts[name] = sp.csr_matrix(raw.pop(name)[:, chosen])
+            counts[name].sort_indices()
         return vocabulary, np.asarray(idf, dtype=np.float64), counts
 
     def _limit_terms(self, total: sp.csr_matrix, n: int) -> np.ndarray:

@@ -73,14 +73,15 @@ def weighted_tf(
         weight = weights.get(name, 0.0)
         if weight <= 0.0:
             continue
-        counts = field_counts[name].astype(np.float64)
+        counts = field_counts[name].astype(np.float64, copy=False)
         if name in saturate:
-            counts = saturated_tf(counts)
-        elif sublinear:
-            counts = counts.copy()
-            np.log(counts.data, out=counts.data)
-            counts.data += 1.0
-        term = counts * weight
+            term = saturated_tf(counts)  # a new matrix
+        else:
+            term = counts.copy()  # the caller's counts stay as they were
+            if sublinear:
+                np.log(term.data, out=term.data)
+                term.data += 1.0
+        term.data *= weight
         total = term if total is None else total + term
     if total is None:
         any_counts = next(iter(field_counts.values()))
@@ -88,12 +89,14 @@ def weighted_tf(
     return sp.csr_matrix(total)
 
 
-def tfidf_rows(tf: sp.csr_matrix, idf: np.ndarray, *, return_norms: bool = False):
+def tfidf_rows(tf: sp.csr_matrix, idf: np.ndarray, *, return_norms: bool = False,
+               copy: bool = True):
     """Multiply by IDF and L2-normalise each row (a zero row stays zero); float32 CSR.
 
-    With ``return_norms``, also the rows' norms before normalisation (float64).
+    With ``return_norms``, also the rows' norms before normalisation (float64). With
+    ``copy=False``, a float64 ``tf`` is worked on in place (it is then spent).
     """
-    weighted = sp.csr_matrix(tf, dtype=np.float64, copy=True)
+    weighted = sp.csr_matrix(tf, dtype=np.float64, copy=copy)
     weighted.sum_duplicates()
     weighted.sort_indices()
     weighted.data *= idf[weighted.indices]
