@@ -21,6 +21,9 @@ __all__ = ["BACKENDS", "CONNECT_TIMEOUT", "address_problem", "dispatch", "in_pro
 #: Where work runs: joblib's local processes, or a Dask cluster.
 BACKENDS = ("loky", "dask")
 
+#: Most tasks a job is cut into on a Dask cluster.
+_DASK_TASKS = 1024
+
 #: Seconds to reach a Dask scheduler, and to wait for its first worker, before giving up.
 CONNECT_TIMEOUT = 10
 
@@ -52,13 +55,16 @@ def in_process(n_jobs: int | None, backend: str = "loky", tasks: int | None = No
 
 def task_groups(items: Sequence[Any], n_jobs: int | None, backend: str = "loky") -> list:
     """``items`` cut into tasks. Locally a few tasks per process, because each task
-    carries its own copy of the large arguments; on Dask one item per task, because
-    large arguments are sent once (``scatter``) and joblib batches short tasks itself."""
+    carries its own copy of the large arguments; on Dask, whose workers get the large
+    arguments once (``scatter``), up to :data:`_DASK_TASKS` tasks, many more than
+    workers, so that a slow or lost worker holds back little, and few enough that the
+    scheduler's cost per task (about a millisecond) stays small."""
     if backend == "dask":
-        return [items[i:i + 1] for i in range(len(items))]
-    from joblib import effective_n_jobs
+        size = max(1, -(-len(items) // _DASK_TASKS))
+    else:
+        from joblib import effective_n_jobs
 
-    size = max(1, -(-len(items) // (4 * effective_n_jobs(n_jobs))))
+        size = max(1, -(-len(items) // (4 * effective_n_jobs(n_jobs))))
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
