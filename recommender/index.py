@@ -661,10 +661,14 @@ class RelatedIndex:
             self._transposed = sp.csr_matrix(self.matrix_.T)
         return self._transposed
 
-    def _latent_groups(self) -> LatentClusters | None:
+    def _latent_groups(self, *, make: bool = True) -> LatentClusters | None:
         """Groups of the latent vectors for candidates on a big archive (see
-        :mod:`recommender.clusters`); None below :data:`CLUSTERED_FROM` articles."""
-        if self._groups_of_latent is None and len(self.ids_) >= CLUSTERED_FROM \
+        :mod:`recommender.clusters`); None below :data:`CLUSTERED_FROM` articles.
+
+        Computing every list makes them (about a minute at a million articles); a single
+        query uses them only when they are there (``make=False``), since one dense pass
+        costs it less than making them."""
+        if self._groups_of_latent is None and make and len(self.ids_) >= CLUSTERED_FROM \
                 and self.latent_vectors_.shape[1] and self._latent_weight():
             self._groups_of_latent = LatentClusters.fit(self.latent_vectors_)
         return self._groups_of_latent
@@ -698,7 +702,7 @@ class RelatedIndex:
                     pruned = prune_rows(query, self._settings["candidate_terms"])
                 candidates = block_candidates(pruned, self._term_index(), latent,
                                               self.latent_vectors_, self._latent_weight(),
-                                              count, self._latent_groups())[0]
+                                              count, self._latent_groups(make=False))[0]
             found = np.union1d(candidates, pins)
             scores, cosines = self._exact_scores(query, latent[0], found)
             chosen = self._choose(found, scores, cosines, k, row=row, **filters)
