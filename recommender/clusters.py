@@ -8,9 +8,10 @@ product and 5 ms of selecting the top of it, per query, which makes all-pairs li
 take hours. Here the articles are grouped once, by a few rounds of spherical k-means
 on their latent vectors (about ``sqrt(n)`` groups, seeded, so the same index always
 gives the same groups), and a query takes the latent cosine only against the members
-of its ``probes`` nearest groups. Articles that share one of the query's telling
-terms are candidates too, whatever their group: they come from the term index as
-before, and get their latent cosine one by one.
+of its ``probes`` nearest groups. Articles that share the query's telling terms are
+candidates too, whatever their group: from the term index as before, the ``count`` of
+them with the best partial tf-idf cosine get their latent cosine one by one (on a big
+archive, tens of thousands share some of the query's terms).
 
 What this misses shows up as recall@10 against exact lists, which the scale
 benchmark reports.
@@ -73,7 +74,8 @@ class LatentClusters:
         pool : int, optional
             About how many articles a query's latent cosine should cover; the
             probes are the groups needed for that on average. Default
-            ``max(4096, n_articles // 32)``.
+            ``max(4096, n_articles // 16)``: on 30,000 generated essays, recall@10 against
+            exact lists was 0.937 with n // 32, 0.973 with n // 16 and 0.993 with n // 8.
         seed : int
 
         Returns
@@ -92,7 +94,7 @@ class LatentClusters:
         members = np.argsort(labels, kind="stable").astype(np.int64)
         offsets = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(np.bincount(labels, minlength=n_groups), out=offsets[1:])
-        pool = max(4096, n // 32) if pool is None else pool
+        pool = max(4096, n // 16) if pool is None else pool
         probes = int(min(n_groups, max(1, np.ceil(pool * n_groups / max(n, 1)))))
         return cls(centroids, members, offsets, latent[members], probes)
 
@@ -101,11 +103,13 @@ class LatentClusters:
         """Per query, the ``count`` best articles by the blended estimate, ascending.
 
         The estimate of an article is ``alpha * latent cosine + (1 - alpha) * partial``
-        among the members of the query's probed groups and the articles of its
-        ``partial`` row (the partial tf-idf cosines); others are not candidates.
+        among the members of the query's probed groups and, outside them, the ``count``
+        articles of best partial tf-idf cosine (its ``partial`` row); others are not
+        candidates.
         """
         from .candidates import best_columns
 
+        latent = np.asarray(latent)  # a memory map's own indexing costs a Python call
         n = latent.shape[0]
         scratch = np.zeros(n, dtype=np.float32)
         probed = np.zeros(n, dtype=bool)
@@ -122,13 +126,19 @@ class LatentClusters:
             probed[columns] = True
             start, stop = partial.indptr[i], partial.indptr[i + 1]
             shared = partial.indices[start:stop].astype(np.int64)
-            extra = shared[~probed[shared]]
+            weights = partial.data[start:stop].astype(np.float32)
+            outside = ~probed[shared]
+            # Of the articles outside the probed groups, only those with the best partial
+            # cosines: on a big archive, the query's terms are shared by tens of thousands.
+            extra = best_columns(shared[outside], weights[outside], count)
             scratch[extra] = (latent[extra] @ query) * alpha32
-            scratch[shared] += partial.data[start:stop].astype(np.float32) * rest32
+            probed[extra] = True
+            counted = probed[shared]  # the groups' members and the extra ones
+            scratch[shared[counted]] += weights[counted] * rest32
             pool = np.concatenate((columns, extra))
             out.append(best_columns(pool, scratch[pool], count))
             scratch[pool] = 0.0
-            probed[columns] = False
+            probed[pool] = False
         return out
 
 
