@@ -230,3 +230,25 @@ def test_grouped_lists_do_not_depend_on_the_number_of_processes(corpus, monkeypa
     assert one._groups_of_latent is not None
     assert np.array_equal(one.lists_[0], two.lists_[0])
     assert one.lists_[1].tobytes() == two.lists_[1].tobytes()
+
+
+def test_outside_the_probed_groups_only_the_best_partial_cosines_are_candidates():
+    rng = np.random.default_rng(5)
+    matrix = sp.random(400, 60, density=0.08, format="csr", random_state=6, dtype=np.float32)
+    latent = rng.standard_normal((400, 5)).astype(np.float32)
+    one_group = LatentClusters.fit(latent, pool=1)
+    pruned = prune_rows(matrix[:6], 4)
+    found = block_candidates(pruned, sp.csr_matrix(matrix.T), latent[:6], latent, 0.5, 5,
+                             one_group)
+    partial = (pruned @ matrix.T).tocsr()
+    for row, cols in enumerate(found):
+        group = int(np.argmax(latent[row] @ one_group.centroids.T))
+        members = set(one_group.members[one_group.offsets[group]:
+                                        one_group.offsets[group + 1]].tolist())
+        sharing = partial.indices[partial.indptr[row]:partial.indptr[row + 1]]
+        weights = partial.data[partial.indptr[row]:partial.indptr[row + 1]]
+        outside = [(-w, c) for c, w in zip(sharing.tolist(), weights.tolist())
+                   if c not in members]
+        best = {c for _, c in sorted(outside)[:5]}
+        assert len(outside) > 5  # the cut is really made here
+        assert set(cols.tolist()) <= members | best
