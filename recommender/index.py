@@ -663,12 +663,14 @@ class RelatedIndex:
 
     def _latent_groups(self, *, make: bool = True) -> LatentClusters | None:
         """Groups of the latent vectors for candidates on a big archive (see
-        :mod:`recommender.clusters`); None below :data:`CLUSTERED_FROM` articles.
+        :mod:`recommender.clusters`); None below :data:`CLUSTERED_FROM` articles (by
+        default always: the groups are off).
 
         Computing every list makes them (about a minute at a million articles); a single
         query uses them only when they are there (``make=False``), since one dense pass
         costs it less than making them."""
-        if self._groups_of_latent is None and make and len(self.ids_) >= CLUSTERED_FROM \
+        if self._groups_of_latent is None and make and CLUSTERED_FROM is not None \
+                and len(self.ids_) >= CLUSTERED_FROM \
                 and self.latent_vectors_.shape[1] and self._latent_weight():
             self._groups_of_latent = LatentClusters.fit(self.latent_vectors_)
         return self._groups_of_latent
