@@ -114,63 +114,75 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
     lam = diversity.mmr_lambda
     if lam >= 1.0 or compare is None:
         return _in_order(rows, k, diversity, authors, groups, compare)
+    # MMR: the next candidate is the one of best gain, not the next in score order.
+    quotas = _Quotas(rows, diversity, authors, groups)
     chosen: list[int] = []
-    per_author: dict[int, int] = {}
-    used_groups: set[int] = set()
     eligible = np.ones(rows.size, dtype=bool)
     closest = np.zeros(rows.size)  # highest similarity to anything chosen so far
     while len(chosen) < k and eligible.any():
-        if lam < 1.0 and compare is not None and chosen:
+        if chosen:
             gain = np.where(eligible, lam * values - (1.0 - lam) * closest, -np.inf)
             position = int(np.argmax(gain))  # first of equal gains: the better ranked
         else:
             position = int(np.argmax(eligible))
         eligible[position] = False
-        row = rows[position]
-        if groups is not None and int(groups[row]) in used_groups:
+        if quotas.grouped_out(position):
             continue
-        if compare is not None and chosen and closest[position] >= diversity.duplicate_threshold:
+        if chosen and closest[position] >= diversity.duplicate_threshold:
             continue
-        if diversity.max_per_author is not None and authors is not None and authors[row] >= 0:
-            if per_author.get(int(authors[row]), 0) >= diversity.max_per_author:
-                continue
-            per_author[int(authors[row])] = per_author.get(int(authors[row]), 0) + 1
-        if groups is not None:
-            used_groups.add(int(groups[row]))
+        if not quotas.admit(position):
+            continue
         chosen.append(position)
-        if compare is not None:
-            cosines = np.round(np.clip(compare(position), 0.0, 1.0), SCORE_DECIMALS)
-            np.maximum(closest, cosines, out=closest)
+        cosines = np.round(np.clip(compare(position), 0.0, 1.0), SCORE_DECIMALS)
+        np.maximum(closest, cosines, out=closest)
     return chosen
 
 
 def _in_order(rows, k, diversity, authors, groups, compare) -> list[int]:
     """:func:`_greedy` without MMR, where the next candidate is always the next in
-    score order: one pass, with the rules read from plain lists, and cosines asked
-    only of chosen articles that a later candidate can still be compared with."""
-    cap = diversity.max_per_author if authors is not None else None
-    author_of = authors[rows].tolist() if cap is not None else None
-    group_of = groups[rows].tolist() if groups is not None else None
+    score order: one pass, and cosines asked only of chosen articles that a later
+    candidate can still be compared with."""
+    quotas = _Quotas(rows, diversity, authors, groups)
     chosen: list[int] = []
-    per_author: dict[int, int] = {}
-    used_groups: set[int] = set()
     closest = None  # highest similarity to anything chosen so far
     for position in range(rows.size):
         if len(chosen) >= k:
             break
-        if group_of is not None and group_of[position] in used_groups:
+        if quotas.grouped_out(position):
             continue
         if closest is not None and closest[position] >= diversity.duplicate_threshold:
             continue
-        if cap is not None and author_of[position] >= 0:
-            author = author_of[position]
-            if per_author.get(author, 0) >= cap:
-                continue
-            per_author[author] = per_author.get(author, 0) + 1
-        if group_of is not None:
-            used_groups.add(group_of[position])
+        if not quotas.admit(position):
+            continue
         chosen.append(position)
         if compare is not None and len(chosen) < k:  # the last one is compared with none
             cosines = np.round(np.clip(compare(position), 0.0, 1.0), SCORE_DECIMALS)
             closest = cosines if closest is None else np.maximum(closest, cosines)
     return chosen
+
+
+class _Quotas:
+    """The per-author cap and one article per translation group, over a pool, read from
+    plain lists: :meth:`grouped_out` tests, :meth:`admit` tests the cap and counts."""
+
+    def __init__(self, rows, diversity, authors, groups):
+        self.cap = diversity.max_per_author if authors is not None else None
+        self.author_of = authors[rows].tolist() if self.cap is not None else None
+        self.group_of = groups[rows].tolist() if groups is not None else None
+        self.per_author: dict[int, int] = {}
+        self.used_groups: set[int] = set()
+
+    def grouped_out(self, position: int) -> bool:
+        """Whether another member of this article's translation group is chosen."""
+        return self.group_of is not None and self.group_of[position] in self.used_groups
+
+    def admit(self, position: int) -> bool:
+        """Whether the author cap lets this article in; if so, it is counted as chosen."""
+        if self.cap is not None and self.author_of[position] >= 0:
+            author = self.author_of[position]
+            if self.per_author.get(author, 0) >= self.cap:
+                return False
+            self.per_author[author] = self.per_author.get(author, 0) + 1
+        if self.group_of is not None:
+            self.used_groups.add(self.group_of[position])
+        return True
