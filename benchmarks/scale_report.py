@@ -97,6 +97,10 @@ def run_notes(results: list[dict[str, Any]]) -> list[str]:
             f"{checks['mean_list_length']:.2f}, {checks['problem_count']} problems; load "
             f"average {r['load_average_start'][0]:.1f} at the start, "
             f"{r['environment']['load_average'][0]:.1f} at the end")
+        if r.get("ranges"):
+            lines[-1] += (f"; all-pairs in {r['ranges']['count']} ranges of "
+                          f"{r['ranges']['rows']:,} rows (`benchmarks.scale_ranges`): "
+                          f"{r['ranges']['note']}")
     return lines
 
 

@@ -34,6 +34,9 @@ __all__ = ["RelatedIndex"]
 
 #: Scores computed at once in ``related_all``: rows per block times articles.
 _BLOCK_CELLS = 1 << 22
+#: Fewest rows per block: below it the latent product reads every article's vector for
+#: too few queries (at a million articles, 4 rows a block cost about 10 ms per query).
+_MIN_BLOCK_ROWS = 16
 
 
 class RelatedIndex:
@@ -425,15 +428,23 @@ class RelatedIndex:
         """
         self._check_fitted()
         check_list_length(k)
-        ids = np.full((len(self.ids_), k), -1, dtype=np.int32)
-        scores = np.zeros((len(self.ids_), k), dtype=np.float64)
-        for row, (pins, pin_scores, rows, values) in self._lists(k, exact=exact):
-            chosen = np.concatenate((pins, rows))
-            ids[row, :chosen.size] = chosen
-            scores[row, :chosen.size] = np.concatenate((pin_scores, values))
-        self.lists_ = (ids, scores)
+        self.lists_ = self._list_arrays(k, exact=exact)
         self.lists_exact_ = exact
         return self
+
+    def _list_arrays(self, k: int, *, exact: bool,
+                     rows: range | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The lists of ``rows`` (default all; see :meth:`_lists`) as kept by
+        :meth:`precompute`: article numbers (int32, -1 past a list's end) and scores."""
+        rows = range(len(self.ids_)) if rows is None else rows
+        first, size = rows.start, len(range(rows.start, min(rows.stop, len(self.ids_))))
+        ids = np.full((size, k), -1, dtype=np.int32)
+        scores = np.zeros((size, k), dtype=np.float64)
+        for row, (pins, pin_scores, found, values) in self._lists(k, exact=exact, rows=rows):
+            chosen = np.concatenate((pins, found))
+            ids[row - first, :chosen.size] = chosen
+            scores[row - first, :chosen.size] = np.concatenate((pin_scores, values))
+        return ids, scores
 
     def _stored(self, row: int, k: int, exact: bool = False) -> list[Related] | None:
         """The kept list of ``row`` cut to ``k``, when it equals what computing would give."""
@@ -573,15 +584,22 @@ class RelatedIndex:
         for row, chosen in self._lists(k, exact=exact):
             yield self.ids_[row], self._results(self.matrix_[row], chosen)
 
-    def _lists(self, k: int, *, exact: bool):
+    def _lists(self, k: int, *, exact: bool, rows: range | None = None):
         """``(row, chosen)`` for every row in order, chosen as :meth:`_choose` gives it,
         computed a block of rows at a time; with ``n_jobs`` or on a Dask cluster, blocks
         are shared among workers (the same blocks, so the same bits, as in one process),
-        and the scoring state is sent to each worker once."""
+        and the scoring state is sent to each worker once.
+
+        ``rows``: only these rows; it must start and end on block boundaries (see
+        :meth:`_block_rows`) or at the end, so that every block is the one a full pass
+        computes."""
         n = len(self.ids_)
         exact = exact or n <= self._candidate_count(k)
-        block = max(1, _BLOCK_CELLS // max(n, 1))
-        starts = list(range(0, n, block))
+        block = self._block_rows()
+        rows = range(n) if rows is None else rows
+        if rows.step != 1 or rows.start % block or (rows.stop % block and rows.stop < n):
+            raise ValueError(f"rows must start and stop on multiples of {block}, got {rows}")
+        starts = list(range(rows.start, min(rows.stop, n), block))
         where = dispatch(self._settings)
         if in_process(where["n_jobs"], where["backend"], len(starts)):
             yield from self._lists_of_blocks(starts, block, k, exact)
@@ -596,6 +614,11 @@ class RelatedIndex:
         with closing(parts):  # a caller that stops early cancels the work left
             for part in parts:
                 yield from part
+
+    def _block_rows(self) -> int:
+        """Rows scored at once when computing every list."""
+        n = len(self.ids_)
+        return max(_MIN_BLOCK_ROWS, _BLOCK_CELLS // max(n, 1))
 
     def _scoring_state(self) -> RelatedIndex:
         """A shallow copy with what list computing needs (no catalog, no analyzer), to send

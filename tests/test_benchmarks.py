@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from benchmarks import gates, harness, report, runner, scale
@@ -384,6 +385,51 @@ def test_scale_runs_end_to_end(tmp_path: Path) -> None:
     assert "| 1,500 |" in report_text and "all-pairs" in report_text
     pytest.importorskip("matplotlib")
     assert (out / "scale-w60.png").stat().st_size > 0
+
+
+def test_scale_ranges_resume_and_paste_the_lists_of_one_pass(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """``python -m benchmarks.scale_ranges``: ranges computed over several runs (each run
+    stops once its time is up), then pasted, saved, exported and checked; the saved lists
+    are those of one pass over the same index."""
+    from benchmarks import scale_ranges, synthetic
+    from recommender import RelatedIndex, iter_articles
+    from recommender import index as module
+
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 1500 * 100)  # blocks of 100 rows
+
+    corpus = tmp_path / "corpus.jsonl"
+    synthetic.write_jsonl(synthetic.generate(1500, seed=2, mean_words=40), corpus)
+    fitted = RelatedIndex(n_jobs=1).fit(iter_articles([corpus]))
+    fitted.save(tmp_path / "fitted")
+    (tmp_path / "fit.json").write_text(json.dumps({"fit": {
+        "wall_s": 1.0, "cpu_s": 1.0, "workers_cpu_s": 0.0, "cpu_total_s": 1.0,
+        "peak_rss_mb": 100.0, "peak_rss_shm_once_mb": 90.0, "self_peak_rss_mb": 100.0,
+        "workers_peak_rss_mb": 0.0}, "mean_words": 40}), encoding="utf-8")
+    work, out = tmp_path / "work", tmp_path / "out"
+    args = [str(tmp_path / "fitted"), str(work), "--rows", "500"]
+    block = RelatedIndex.load(tmp_path / "fitted")._block_rows()
+    starts = scale_ranges.range_starts(1500, block, 500)
+    assert starts == [0, 500, 1000] and block == 100
+    assert scale_ranges.main([*args, "--minutes", "0"]) == 0      # one range, then stop
+    assert len(list((work / "ranges").glob("*.json"))) == 1
+    with pytest.raises(SystemExit, match="not computed yet"):
+        scale_ranges.main([*args, "--finish", "--fit", str(tmp_path / "fit.json"),
+                           "--corpus", str(corpus), "--out", str(out)])
+    assert scale_ranges.main(args) == 0
+    assert len(list((work / "ranges").glob("*.json"))) == len(starts)
+    assert scale_ranges.main([*args, "--finish", "--fit", str(tmp_path / "fit.json"),
+                              "--corpus", str(corpus), "--out", str(out)]) == 0
+    result = json.loads((out / "scale-1500-w40.json").read_text(encoding="utf-8"))
+    assert result["checks"]["problems"] == [] and result["counts"]["articles"] == 1500
+    assert result["phases"]["all_pairs"]["ranges"] == len(starts)
+    assert result["build"]["wall_s"] > 1.0
+    saved = RelatedIndex.load(work / "index")
+    one_pass = RelatedIndex.load(tmp_path / "fitted").precompute(10)
+    assert np.array_equal(saved.lists_[0], one_pass.lists_[0])
+    assert np.asarray(saved.lists_[1]).tobytes() == one_pass.lists_[1].tobytes()
+    report_text = (out / "SCALE.md").read_text(encoding="utf-8")
+    assert "| 1,500 |" in report_text and "all-pairs in 3 ranges of 500 rows" in report_text
 
 
 def test_scale_fails_on_a_wrong_export(tmp_path: Path) -> None:

@@ -151,6 +151,36 @@ def test_lists_do_not_depend_on_the_number_of_processes(corpus, exact, monkeypat
     early.close()
 
 
+def test_lists_computed_in_row_ranges_are_those_of_one_pass(corpus, monkeypatch):
+    """A build can compute its lists a range of rows at a time (the scale benchmark does,
+    to spread a million articles over several runs); pasted together, they are the
+    same bits as one pass, with the last range ending at the corpus's end."""
+    from recommender import index as module
+
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 37)  # blocks of 37 rows
+    index = RelatedIndex(**NARROW, n_jobs=2).fit(corpus)
+    whole = index.precompute(5).lists_
+    assert index._block_rows() == 37
+    parts = [index._list_arrays(5, exact=False, rows=range(start, start + 37 * 5))
+             for start in range(0, 600, 37 * 5)]
+    assert np.array_equal(np.concatenate([ids for ids, _ in parts]), whole[0])
+    assert np.concatenate([s for _, s in parts]).tobytes() == whole[1].tobytes()
+    for wrong in (range(1, 37), range(0, 40), range(0, 74, 2)):
+        with pytest.raises(ValueError, match="multiples of 37"):
+            index._list_arrays(5, exact=False, rows=wrong)
+
+
+def test_a_block_has_at_least_sixteen_rows_on_a_big_archive(corpus, monkeypatch):
+    from recommender import index as module
+
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 2)  # would be 2 rows a block
+    index = RelatedIndex(**NARROW).fit(corpus)
+    assert index._block_rows() == 16
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 1 << 22)
+    assert index.precompute(4).related_all(k=4) == RelatedIndex(**NARROW).fit(
+        corpus).related_all(k=4)
+
+
 # -- latent groups, for big archives ----------------------------------------------------------
 
 
