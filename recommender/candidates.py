@@ -28,7 +28,7 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     from .clusters import LatentClusters
 
-__all__ = ["prune_rows", "top_candidates", "block_candidates", "best_columns"]
+__all__ = ["prune_rows", "top_candidates", "block_candidates", "best_columns", "add_products"]
 
 
 def prune_rows(rows: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -167,16 +167,56 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
     list of ndarray of int
         Per query, candidate article numbers in ascending order.
     """
-    partial = sp.csr_matrix(pruned @ transposed)
-    if clusters is not None and alpha > 0.0 and latent.shape[1]:
-        return clusters.block_candidates(partial, latent_rows, latent, alpha, count)
-    if alpha > 0.0 and latent.shape[1]:
+    if alpha > 0.0 and latent.shape[1] and clusters is None:
         estimate = np.asarray(latent_rows, np.float32) @ np.asarray(latent, np.float32).T
         estimate *= np.float32(alpha)
-        width = estimate.shape[1]
-        owner = np.repeat(np.arange(partial.shape[0]), np.diff(partial.indptr))
-        estimate.ravel()[owner * width + partial.indices] += \
-            partial.data.astype(np.float32) * np.float32(1.0 - alpha)
+        add_products(estimate, pruned, transposed, 1.0 - alpha)
         return _top_of_block(estimate, count)
+    partial = sp.csr_matrix(pruned @ transposed)
+    if alpha > 0.0 and latent.shape[1]:
+        return clusters.block_candidates(partial, latent_rows, latent, alpha, count)
     return [best_columns(partial.indices[start:end].astype(np.int64), partial.data[start:end], count)
             for start, end in zip(partial.indptr[:-1], partial.indptr[1:])]
+
+
+def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matrix,
+                 weight: float) -> None:
+    """``dense += weight * (rows @ transposed)``, in place, without the sparse product.
+
+    The sparse product of a block of queries with the term index builds a sparse
+    matrix of every posting the queries' terms reach (about 100,000 per query on a
+    million articles) only for it to be added to a dense block; adding each posting's
+    product straight into the block costs a third as much. Sums are taken in float32,
+    one term after another, so a value may differ from the sparse product's in its
+    last bits.
+
+    Parameters
+    ----------
+    dense : ndarray of shape (b, n_articles), float32
+    rows : csr_matrix of shape (b, n_terms)
+    transposed : csr_matrix of shape (n_terms, n_articles)
+    weight : float
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> index = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0]], np.float32))
+    >>> out = np.zeros((1, 3), np.float32)
+    >>> add_products(out, sp.csr_matrix(np.array([[0.5, 1.0]], np.float32)), index, 2.0)
+    >>> out.tolist()
+    [[1.0, 6.0, 4.0]]
+    """
+    if not dense.flags.c_contiguous:
+        raise ValueError("dense must be C-contiguous: it is added to in place")
+    rows = sp.csr_matrix(rows)
+    terms = rows.indices
+    starts = transposed.indptr[terms].astype(np.int64)
+    lengths = transposed.indptr[terms + 1].astype(np.int64) - starts
+    ends = np.cumsum(lengths)
+    # Where each posting of each query term lies in the term index.
+    where = np.arange(ends[-1] if ends.size else 0, dtype=np.int64) \
+        + np.repeat(starts - (ends - lengths), lengths)
+    products = transposed.data[where].astype(np.float32, copy=False) * np.repeat(
+        (rows.data * weight).astype(np.float32), lengths)
+    owner = np.repeat(np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr)), lengths)
+    np.add.at(dense.reshape(-1), owner * dense.shape[1] + transposed.indices[where], products)

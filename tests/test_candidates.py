@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from benchmarks import synthetic
 from recommender import Article, ConfigError, RelatedIndex
-from recommender.candidates import block_candidates, prune_rows, top_candidates
+from recommender.candidates import add_products, block_candidates, prune_rows, top_candidates
 from recommender.clusters import LatentClusters
 
 # Small nets, so that the approximation is really used on a small corpus:
@@ -44,6 +44,22 @@ def test_top_candidates_breaks_ties_by_the_lower_column():
     estimate = np.array([0.3, 0.1, 0.3, 0.3, 0.0, -0.2], dtype=np.float32)
     assert top_candidates(estimate, 2).tolist() == [0, 2]
     assert top_candidates(estimate, 10).tolist() == [0, 1, 2, 3]  # positive ones only
+
+
+def test_add_products_adds_the_sparse_product_in_place():
+    rng = np.random.default_rng(8)
+    index = sp.random(40, 300, density=0.1, random_state=1, dtype=np.float32, format="csr")
+    rows = sp.random(5, 40, density=0.3, random_state=2, dtype=np.float32).toarray()
+    rows[3] = 0.0  # a query with no terms adds nothing
+    rows = sp.csr_matrix(rows)
+    start = rng.random((5, 300), dtype=np.float32)
+    dense = start.copy()
+    add_products(dense, rows, index, 0.25)
+    expected = start + 0.25 * (rows @ index).toarray()
+    assert np.allclose(dense, expected, rtol=1e-6, atol=1e-7)
+    assert np.array_equal(dense[3], start[3])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        add_products(np.asfortranarray(start), rows, index, 0.25)
 
 
 def test_block_candidates_equal_a_full_sort_of_the_estimate():
