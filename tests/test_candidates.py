@@ -156,7 +156,7 @@ def test_a_corpus_smaller_than_the_net_is_answered_exactly(fixture_index):
 def test_lists_do_not_depend_on_the_number_of_processes(corpus, exact, monkeypatch):
     from recommender import index as module
 
-    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 37)  # 16 blocks of 37 rows
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 70)  # 9 blocks of 70 rows
     one = RelatedIndex(**NARROW, n_jobs=1).fit(corpus).precompute(5, exact=exact)
     two = RelatedIndex(**NARROW, n_jobs=2).fit(corpus).precompute(5, exact=exact)
     assert np.array_equal(one.lists_[0], two.lists_[0])
@@ -173,25 +173,25 @@ def test_lists_computed_in_row_ranges_are_those_of_one_pass(corpus, monkeypatch)
     same bits as one pass, with the last range ending at the corpus's end."""
     from recommender import index as module
 
-    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 37)  # blocks of 37 rows
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 70)  # blocks of 70 rows
     index = RelatedIndex(**NARROW, n_jobs=2).fit(corpus)
     whole = index.precompute(5).lists_
-    assert index._block_rows() == 37
-    parts = [index._list_arrays(5, exact=False, rows=range(start, start + 37 * 5))
-             for start in range(0, 600, 37 * 5)]
+    assert index._block_rows() == 70
+    parts = [index._list_arrays(5, exact=False, rows=range(start, start + 70 * 3))
+             for start in range(0, 600, 70 * 3)]
     assert np.array_equal(np.concatenate([ids for ids, _ in parts]), whole[0])
     assert np.concatenate([s for _, s in parts]).tobytes() == whole[1].tobytes()
-    for wrong in (range(1, 37), range(0, 40), range(0, 74, 2)):
-        with pytest.raises(ValueError, match="multiples of 37"):
+    for wrong in (range(1, 70), range(0, 80), range(0, 140, 2)):
+        with pytest.raises(ValueError, match="multiples of 70"):
             index._list_arrays(5, exact=False, rows=wrong)
 
 
-def test_a_block_has_at_least_sixteen_rows_on_a_big_archive(corpus, monkeypatch):
+def test_a_block_has_at_least_64_rows_on_a_big_archive(corpus, monkeypatch):
     from recommender import index as module
 
     monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 2)  # would be 2 rows a block
     index = RelatedIndex(**NARROW).fit(corpus)
-    assert index._block_rows() == 16
+    assert index._block_rows() == 64
     monkeypatch.setattr(module, "_BLOCK_CELLS", 1 << 22)
     assert index.precompute(4).related_all(k=4) == RelatedIndex(**NARROW).fit(
         corpus).related_all(k=4)
@@ -269,7 +269,7 @@ def test_grouped_candidates_give_lists_close_to_exact_ones(grouped):
 def test_grouped_lists_do_not_depend_on_the_number_of_processes(corpus, monkeypatch):
     from recommender import index as module
 
-    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 37)
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 70)
     monkeypatch.setattr(module, "CLUSTERED_FROM", 0)
     one = RelatedIndex(**NARROW, n_jobs=1).fit(corpus).precompute(5)
     two = RelatedIndex(**NARROW, n_jobs=2).fit(corpus).precompute(5)
