@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,6 @@ def _write_atomically(path: Path, write) -> None:
 def compute_ranges(index: Any, work: Path, *, k: int, rows: int, minutes: float) -> int:
     """Compute and write the ranges not yet done, until ``minutes`` have passed; how many
     ranges are left."""
-    import time
-
     started = time.monotonic()
     (work / "ranges").mkdir(parents=True, exist_ok=True)
     block = index._block_rows()
