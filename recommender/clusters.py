@@ -6,9 +6,9 @@ with the latent cosine of the query against every article. That latent pass is o
 dense row of ``n`` values per query: on a million articles, about 11 ms of matrix
 product on one core (blocks of 64 queries) plus 4 ms of adding the partial products
 and selecting the top, per query, which makes all-pairs lists take hours (about 5.6 h
-on two cores, measured on two ranges of 50,000 rows). Here the articles are grouped once, by a few rounds of spherical k-means
-on their latent vectors (about ``sqrt(n)`` groups, seeded, so the same index always
-gives the same groups), and a query takes the latent cosine only against the members
+on two cores, measured on two ranges of 50,000 rows). Here the articles are grouped
+once, by a few rounds of spherical k-means on their latent vectors (about ``sqrt(n)``
+groups, seeded, so the same index always gives the same groups), and a query takes the latent cosine only against the members
 of its ``probes`` nearest groups. Articles that share the query's telling terms are
 candidates too, whatever their group: from the term index as before, the ``count`` of
 them with the best partial tf-idf cosine get their latent cosine one by one (on a big
