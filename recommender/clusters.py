@@ -1,18 +1,18 @@
 """Latent candidates on a big archive: articles grouped by their latent vectors, so that a
 query's latent estimate covers a few groups instead of every article.
 
-The approximate path (:mod:`recommender.candidates`) blends a partial tf-idf cosine
-with the latent cosine of the query against every article. That latent pass is one
-dense row of ``n`` values per query: on a million articles, about 11 ms of matrix
-product on one core (blocks of 64 queries) plus 4 ms of adding the partial products
-and selecting the top, per query, which makes all-pairs lists take hours (about 5.6 h
-on two cores, measured on two ranges of 50,000 rows). Here the articles are grouped
-once, by a few rounds of spherical k-means on their latent vectors (about ``sqrt(n)``
-groups, seeded, so the same index always gives the same groups), and a query takes the latent cosine only against the members
-of its ``probes`` nearest groups. Articles that share the query's telling terms are
-candidates too, whatever their group: from the term index as before, the ``count`` of
-them with the best partial tf-idf cosine get their latent cosine one by one (on a big
-archive, tens of thousands share some of the query's terms).
+The approximate path (:mod:`recommender.candidates`) blends a partial tf-idf cosine with
+the latent cosine of the query against every article. That latent pass is one dense row
+of ``n`` values per query: on a million articles, about 11 ms of matrix product on one
+core (blocks of 64 queries) plus 4 ms of adding the partial products and selecting the
+top, per query, which makes all-pairs lists take hours (about 5.6 h on two cores,
+measured on two ranges of 50,000 rows). Here the articles are grouped once, by a few
+rounds of spherical k-means on their latent vectors (about ``sqrt(n)`` groups, seeded,
+so the same index always gives the same groups), and a query takes the latent cosine
+only against the members of its ``probes`` nearest groups. Articles that share the
+query's telling terms are candidates too, whatever their group: from the term index as
+before, the ``count`` of them with the best partial tf-idf cosine get their latent
+cosine one by one (on a big archive, tens of thousands share some of the query's terms).
 
 What this misses shows up as recall@10 against exact lists, which the scale
 benchmark reports. It missed too much to be on by default (see :data:`CLUSTERED_FROM`).
