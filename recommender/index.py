@@ -407,8 +407,10 @@ class RelatedIndex:
         self._days = timestamps_in_days(dates)
         self._authors = author_keys(entries)
         self._groups = translation_groups(entries, detect=s["detect_translations"])
-        self._pins = [np.array([self._position[p] for p in e.pins], dtype=np.int64)
-                      for e in entries]
+        # only the pinned rows: a list of a million small arrays costs seconds to send
+        # to every worker task
+        self._pins = {row: np.array([self._position[p] for p in e.pins], dtype=np.int64)
+                      for row, e in enumerate(entries) if e.pins}
         self._tags = [{fold(t) for t in e.tags} for e in entries]
         self._allowed = self._exclusions(s["exclude_ids"], s["exclude_tags"])
         self._transposed = None
@@ -455,7 +457,7 @@ class RelatedIndex:
         if width == 0 or k > width or (k < width and self._settings["mmr_lambda"] < 1.0) \
                 or (exact and not self.lists_exact_):
             return None
-        pinned = min(self._pins[row].size, k)
+        pinned = min(self._pinned(row).size, k)
         return [self.entries_[i].related(float(v), pinned=position < pinned)
                 for position, (i, v) in enumerate(zip(ids[row, :k].tolist(),
                                                       scores[row, :k].tolist())) if i >= 0]
@@ -680,6 +682,10 @@ class RelatedIndex:
     def _candidate_count(self, k: int) -> int:
         return max(self._settings["candidates"], 4 * k + 50)
 
+    def _pinned(self, row: int | None) -> np.ndarray:
+        """The article numbers ``row`` pins first (none for a free-text query)."""
+        return self._pins.get(row, _NO_PINS)
+
     def _term_index(self) -> sp.csr_matrix:
         """The tf-idf matrix transposed: row ``t`` lists the articles that use term ``t``."""
         if self._transposed is None:
@@ -721,7 +727,7 @@ class RelatedIndex:
         filters or diversity rules leave the list short; None when the net would take
         every article (then score them all). ``candidates``: the first net, if known."""
         count = self._candidate_count(k)
-        pins = self._pins[row] if row is not None else np.zeros(0, dtype=np.int64)
+        pins = self._pinned(row)
         pruned = None
         while count < len(self.ids_):
             if candidates is None:
@@ -793,7 +799,7 @@ class RelatedIndex:
             if s["half_life_days"] is not None:
                 decay = np.where(age > 0, np.exp2(-age / s["half_life_days"]), 1.0)
                 shown = raw * np.nan_to_num(decay, nan=1.0)
-        pins = self._pins[row][:k] if row is not None else np.zeros(0, dtype=np.int64)
+        pins = self._pinned(row)[:k]
         pin_positions = pins if found is None else np.searchsorted(found, pins)
         allowed[pin_positions] = False
         diversity = Diversity(s["max_per_author"], s["mmr_lambda"],
@@ -946,6 +952,9 @@ class RelatedIndex:
 
         return load_index(cls, directory)
 
+
+_NO_PINS = np.zeros(0, dtype=np.int64)
+_NO_PINS.flags.writeable = False
 
 #: Attributes a worker computing lists does not need (and that cost most to send).
 _NOT_FOR_WORKERS = frozenset({"entries_", "field_tf_", "vocabulary_", "_analyzer",

@@ -167,6 +167,35 @@ def test_lists_do_not_depend_on_the_number_of_processes(corpus, exact, monkeypat
     early.close()
 
 
+def arrays_sent(value) -> int:
+    """How many numpy arrays pickling ``value`` writes (each one costs joblib's memmap
+    reducer a call, whatever its size)."""
+    import io
+    import pickle
+
+    class Counting(pickle.Pickler):
+        count = 0
+
+        def reducer_override(self, obj):
+            if isinstance(obj, np.ndarray):
+                Counting.count += 1
+            return NotImplemented
+
+    Counting(io.BytesIO()).dump(value)
+    return Counting.count
+
+
+def test_the_state_sent_to_workers_does_not_grow_an_array_per_article(corpus):
+    """Sending the scoring state to a worker task costs the same whatever the number of
+    articles: a per-article list of arrays (as pins once were) cost minutes at a million."""
+    small, big = (RelatedIndex(**NARROW).fit(corpus[:size]) for size in (100, 600))
+    assert arrays_sent(big._scoring_state()) == arrays_sent(small._scoring_state()) < 40
+    pinned = [Article(id=a.id, title=a.title, body=a.body, author=a.author, tags=a.tags,
+                      date=a.date, related=(corpus[0].id,) if i == 5 else ())
+              for i, a in enumerate(corpus[:100])]
+    assert RelatedIndex(**NARROW).fit(pinned).related(pinned[5].id, k=3)[0].id == corpus[0].id
+
+
 def test_lists_computed_in_row_ranges_are_those_of_one_pass(corpus, monkeypatch):
     """A build can compute its lists a range of rows at a time (the scale benchmark does,
     to spread a million articles over several runs); pasted together, they are the
