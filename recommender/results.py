@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ __all__ = ["Related", "SCORE_DECIMALS"]
 SCORE_DECIMALS = 6
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Related:
     """An article in a related list, with what a sidebar shows.
 
@@ -50,6 +50,25 @@ class Related:
     lang: str | None = None
     explanation: Explanation | None = None
 
+    # Written by hand: the generated __init__ of a frozen dataclass sets each field through
+    # object.__setattr__, which costs twice as much as the slots' own setters, and building
+    # ten of these is most of the time of a lookup served from kept lists.
+    def __init__(self, id: str, title: str, url: str | None, author: str,
+                 date: dt.date | None, blurb: str | None, score: float, pinned: bool = False,
+                 lang: str | None = None, explanation: Explanation | None = None) -> None:
+        set_id, set_title, set_url, set_author, set_date, set_blurb, set_score, \
+            set_pinned, set_lang, set_explanation = _SLOT_SETTERS
+        set_id(self, id)
+        set_title(self, title)
+        set_url(self, url)
+        set_author(self, author)
+        set_date(self, date)
+        set_blurb(self, blurb)
+        set_score(self, score)
+        set_pinned(self, pinned)
+        set_lang(self, lang)
+        set_explanation(self, explanation)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``date`` as an ISO 8601 string, keys in a fixed order.
 
@@ -69,3 +88,6 @@ class Related:
         if self.explanation is not None:
             record["explanation"] = self.explanation.to_dict()
         return record
+
+
+_SLOT_SETTERS = tuple(Related.__dict__[field.name].__set__ for field in fields(Related))
