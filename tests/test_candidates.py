@@ -62,6 +62,36 @@ def test_add_products_adds_the_sparse_product_in_place():
         add_products(np.asfortranarray(start), rows, index, 0.25)
 
 
+@pytest.mark.parametrize("split", ["all term by term", "mixed", "all gathered"])
+def test_add_products_term_by_term_or_gathered_give_the_same_bits(split, monkeypatch):
+    """Rows reaching long postings are added a term at a time, the others gathered: the
+    adds come in the same order either way, so every bit is the same (lists computed
+    before and after the switch can be pasted together)."""
+    from recommender import candidates
+
+    index = sp.random(60, 2000, density=0.02, random_state=4, dtype=np.float32, format="csr")
+    index.data[:] = np.random.default_rng(5).random(index.nnz, dtype=np.float32)
+    rows = sp.random(9, 60, density=0.3, random_state=6, dtype=np.float32).toarray()
+    rows[2] = 0.0
+    rows[5, :50] = 0.0  # a row of few terms
+    rows = sp.csr_matrix(rows)
+    start = np.random.default_rng(7).random((9, 2000), dtype=np.float32)
+    reference = start.copy()
+    for row in range(9):  # one posting after another, in term order: what both must do
+        for term, value in zip(rows[row].indices, rows[row].data):
+            posting = index[term]
+            for column, entry in zip(posting.indices, posting.data):
+                reference[row, column] += np.float32(entry) * np.float32(value * 0.4)
+    lengths = np.diff(index.indptr)
+    means = [lengths[rows[r].indices].mean() for r in range(9) if rows[r].nnz]
+    threshold = {"all term by term": 0, "mixed": np.median(means), "all gathered": 10**9}[split]
+    assert split != "mixed" or min(means) < threshold < max(means)
+    monkeypatch.setattr(candidates, "_TERM_AT_A_TIME", threshold)
+    dense = start.copy()
+    add_products(dense, rows, index, 0.4)
+    assert dense.tobytes() == reference.tobytes()
+
+
 def test_block_candidates_equal_a_full_sort_of_the_estimate():
     rng = np.random.default_rng(0)
     matrix = sp.random(300, 80, density=0.1, format="csr", random_state=1, dtype=np.float32)
