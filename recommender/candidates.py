@@ -221,6 +221,9 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
     if not dense.flags.c_contiguous:
         raise ValueError("dense must be C-contiguous: it is added to in place")
     rows = sp.csr_matrix(rows)
+    # Plain views: workers get the term index as np.memmap, and np.add.at over slices of
+    # a memmap takes a slower path (twice the time, measured on 300,000 articles).
+    postings = (np.asarray(transposed.indices), np.asarray(transposed.data))
     factors = (rows.data * weight).astype(np.float32)
     starts = transposed.indptr[rows.indices].astype(np.int64)
     lengths = transposed.indptr[rows.indices + 1].astype(np.int64) - starts
@@ -229,32 +232,35 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
     long_rows = (counts > 0) & (reached >= _TERM_AT_A_TIME * counts)
     for row in np.flatnonzero(long_rows).tolist():
         terms = slice(rows.indptr[row], rows.indptr[row + 1])
-        _add_term_by_term(dense[row], starts[terms], lengths[terms], factors[terms],
-                          transposed)
+        _add_term_by_term(dense[row], starts[terms], lengths[terms], factors[terms], postings)
     others = np.flatnonzero(~long_rows)
     terms = np.flatnonzero(~np.repeat(long_rows, counts))
     _add_gathered(dense, others, counts[others], starts[terms], lengths[terms],
-                  factors[terms], transposed)
+                  factors[terms], postings)
 
 
 def _add_term_by_term(target: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-                      factors: np.ndarray, transposed: sp.csr_matrix) -> None:
-    """:func:`add_products` for one row, a term's postings at a time."""
+                      factors: np.ndarray, postings: tuple[np.ndarray, np.ndarray]) -> None:
+    """:func:`add_products` for one row, a term's postings (article numbers, weights) at
+    a time."""
+    indices, data = postings
     for start, stop, factor in zip(starts.tolist(), (starts + lengths).tolist(), factors):
-        np.add.at(target, transposed.indices[start:stop],
-                  transposed.data[start:stop].astype(np.float32, copy=False) * factor)
+        np.add.at(target, indices[start:stop],
+                  data[start:stop].astype(np.float32, copy=False) * factor)
 
 
 def _add_gathered(dense: np.ndarray, rows: np.ndarray, counts: np.ndarray, starts: np.ndarray,
-                  lengths: np.ndarray, factors: np.ndarray, transposed: sp.csr_matrix) -> None:
+                  lengths: np.ndarray, factors: np.ndarray,
+                  postings: tuple[np.ndarray, np.ndarray]) -> None:
     """:func:`add_products` for ``rows`` (with ``counts`` terms each, whose postings start
     at ``starts``), every posting gathered at once, then added a row at a time."""
+    indices, data = postings
     ends = np.cumsum(lengths)
     # Where each posting of each query term lies in the term index.
     where = np.arange(ends[-1] if ends.size else 0, dtype=np.int64) \
         + np.repeat(starts - (ends - lengths), lengths)
-    products = transposed.data[where].astype(np.float32, copy=False) * np.repeat(factors, lengths)
-    columns = transposed.indices[where]
+    products = data[where].astype(np.float32, copy=False) * np.repeat(factors, lengths)
+    columns = indices[where]
     bounds = np.concatenate(([0], ends))[np.concatenate(([0], np.cumsum(counts)))]
     for row, start, stop in zip(rows.tolist(), bounds[:-1].tolist(), bounds[1:].tolist()):
         np.add.at(dense[row], columns[start:stop], products[start:stop])

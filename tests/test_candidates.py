@@ -92,6 +92,24 @@ def test_add_products_term_by_term_or_gathered_give_the_same_bits(split, monkeyp
     assert dense.tobytes() == reference.tobytes()
 
 
+def test_add_products_reads_a_memory_mapped_term_index(tmp_path):
+    """Worker processes get the term index as np.memmap arrays (joblib's way of sharing
+    them); the sums are the same as from arrays in memory."""
+    index = sp.random(50, 400, density=0.2, random_state=9, dtype=np.float32, format="csr")
+    mapped = sp.csr_matrix(index.shape, dtype=np.float32)
+    for name in ("data", "indices", "indptr"):  # set as unpickling does, not converted
+        np.save(tmp_path / f"{name}.npy", getattr(index, name))
+        setattr(mapped, name, np.load(tmp_path / f"{name}.npy", mmap_mode="r"))
+    assert isinstance(mapped.indices, np.memmap)
+    rows = sp.random(6, 50, density=0.4, random_state=10, dtype=np.float32, format="csr")
+    start = np.random.default_rng(11).random((6, 400), dtype=np.float32)
+    from_memory, from_map = start.copy(), start.copy()
+    add_products(from_memory, rows, index, 0.3)
+    add_products(from_map, rows, mapped, 0.3)
+    assert from_map.tobytes() == from_memory.tobytes()
+    assert not np.array_equal(from_map, start)
+
+
 def test_block_candidates_equal_a_full_sort_of_the_estimate():
     rng = np.random.default_rng(0)
     matrix = sp.random(300, 80, density=0.1, format="csr", random_state=1, dtype=np.float32)
