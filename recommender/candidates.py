@@ -221,9 +221,12 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
     if not dense.flags.c_contiguous:
         raise ValueError("dense must be C-contiguous: it is added to in place")
     rows = sp.csr_matrix(rows)
-    # Plain views: workers get the term index as np.memmap, and np.add.at over slices of
-    # a memmap takes a slower path (twice the time, measured on 300,000 articles).
-    postings = (np.asarray(transposed.indices), np.asarray(transposed.data))
+    # Plain float32 views: a worker process gets the term index unpickled, as np.memmap
+    # and with a float32 dtype that equals numpy's own but is another object, and np.add.at
+    # then takes its slow path (25 times slower, and 55% of a worker's time at 1M).
+    dense = dense.view(np.float32)
+    postings = (np.asarray(transposed.indices),
+                np.asarray(transposed.data).astype(np.float32, copy=False).view(np.float32))
     factors = (rows.data * weight).astype(np.float32)
     starts = transposed.indptr[rows.indices].astype(np.int64)
     lengths = transposed.indptr[rows.indices + 1].astype(np.int64) - starts

@@ -92,9 +92,12 @@ def test_add_products_term_by_term_or_gathered_give_the_same_bits(split, monkeyp
     assert dense.tobytes() == reference.tobytes()
 
 
-def test_add_products_reads_a_memory_mapped_term_index(tmp_path):
-    """Worker processes get the term index as np.memmap arrays (joblib's way of sharing
-    them); the sums are the same as from arrays in memory."""
+def test_add_products_reads_a_memory_mapped_or_unpickled_term_index(tmp_path):
+    """Worker processes get the term index unpickled, as np.memmap arrays (joblib's way
+    of sharing them) whose float32 dtype is a copy of numpy's own; the sums are the same
+    as from arrays in memory."""
+    import pickle
+
     index = sp.random(50, 400, density=0.2, random_state=9, dtype=np.float32, format="csr")
     mapped = sp.csr_matrix(index.shape, dtype=np.float32)
     for name in ("data", "indices", "indptr"):  # set as unpickling does, not converted
@@ -107,6 +110,11 @@ def test_add_products_reads_a_memory_mapped_term_index(tmp_path):
     add_products(from_memory, rows, index, 0.3)
     add_products(from_map, rows, mapped, 0.3)
     assert from_map.tobytes() == from_memory.tobytes()
+    unpickled = pickle.loads(pickle.dumps(index))
+    assert unpickled.data.dtype == np.float32 and unpickled.data.dtype is not index.data.dtype
+    from_copy = start.copy()
+    add_products(from_copy, pickle.loads(pickle.dumps(rows)), unpickled, 0.3)
+    assert from_copy.tobytes() == from_memory.tobytes()
     assert not np.array_equal(from_map, start)
 
 
