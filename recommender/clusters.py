@@ -5,8 +5,8 @@ The approximate path (:mod:`recommender.candidates`) blends a partial tf-idf cos
 the latent cosine of the query against every article. That latent pass is one dense row
 of ``n`` values per query: on a million articles, about 11 ms of matrix product on one
 core (blocks of 64 queries) plus 4 ms of adding the partial products and selecting the
-top, per query, which makes all-pairs lists take hours (about 5.6 h on two cores,
-measured on two ranges of 50,000 rows). Here the articles are grouped once, by a few
+top, per query, which makes all-pairs lists take hours (about 3 h on two cores,
+measured on ranges of 50,000 rows). Here the articles are grouped once, by a few
 rounds of spherical k-means on their latent vectors (about ``sqrt(n)`` groups, seeded,
 so the same index always gives the same groups), and a query takes the latent cosine
 only against the members of its ``probes`` nearest groups. Articles that share the
