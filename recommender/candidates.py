@@ -223,7 +223,7 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
     rows = sp.csr_matrix(rows)
     # Plain float32 views: a worker process gets the term index unpickled, as np.memmap
     # and with a float32 dtype that equals numpy's own but is another object, and np.add.at
-    # then takes its slow path (25 times slower, and 55% of a worker's time at 1M).
+    # then takes its slow path (20 to 30 times slower, and 55% of a worker's time at 1M).
     dense = dense.view(np.float32)
     postings = (np.asarray(transposed.indices),
                 np.asarray(transposed.data).astype(np.float32, copy=False).view(np.float32))
