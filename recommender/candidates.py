@@ -209,6 +209,11 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
     transposed : csr_matrix of shape (n_terms, n_articles)
     weight : float
 
+    Raises
+    ------
+    ValueError
+        When ``dense`` is not a C-contiguous float32 array.
+
     Examples
     --------
     >>> import numpy as np, scipy.sparse as sp
@@ -218,8 +223,9 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
     >>> out.tolist()
     [[1.0, 6.0, 4.0]]
     """
-    if not dense.flags.c_contiguous:
-        raise ValueError("dense must be C-contiguous: it is added to in place")
+    if not dense.flags.c_contiguous or dense.dtype != np.float32:
+        raise ValueError(f"dense must be C-contiguous float32 (it is added to in place), "
+                         f"got {dense.dtype}")
     rows = sp.csr_matrix(rows)
     # Plain float32 views: a worker process gets the term index unpickled, as np.memmap
     # and with a float32 dtype that equals numpy's own but is another object, and np.add.at

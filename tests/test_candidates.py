@@ -60,6 +60,8 @@ def test_add_products_adds_the_sparse_product_in_place():
     assert np.array_equal(dense[3], start[3])
     with pytest.raises(ValueError, match="C-contiguous"):
         add_products(np.asfortranarray(start), rows, index, 0.25)
+    with pytest.raises(ValueError, match="float32.*float64"):
+        add_products(start.astype(np.float64), rows, index, 0.25)
 
 
 @pytest.mark.parametrize("split", ["all term by term", "mixed", "all gathered"])
