@@ -250,12 +250,11 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
 
 def _add_term_by_term(target: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                       factors: np.ndarray, postings: tuple[np.ndarray, np.ndarray]) -> None:
-    """:func:`add_products` for one row, a term's postings (article numbers, weights) at
-    a time."""
+    """:func:`add_products` for one row, a term's postings (article numbers, float32
+    weights) at a time."""
     indices, data = postings
     for start, stop, factor in zip(starts.tolist(), (starts + lengths).tolist(), factors):
-        np.add.at(target, indices[start:stop],
-                  data[start:stop].astype(np.float32, copy=False) * factor)
+        np.add.at(target, indices[start:stop], data[start:stop] * factor)
 
 
 def _add_gathered(dense: np.ndarray, rows: np.ndarray, counts: np.ndarray, starts: np.ndarray,
@@ -268,7 +267,7 @@ def _add_gathered(dense: np.ndarray, rows: np.ndarray, counts: np.ndarray, start
     # Where each posting of each query term lies in the term index.
     where = np.arange(ends[-1] if ends.size else 0, dtype=np.int64) \
         + np.repeat(starts - (ends - lengths), lengths)
-    products = data[where].astype(np.float32, copy=False) * np.repeat(factors, lengths)
+    products = data[where] * np.repeat(factors, lengths)
     columns = indices[where]
     bounds = np.concatenate(([0], ends))[np.concatenate(([0], np.cumsum(counts)))]
     for row, start, stop in zip(rows.tolist(), bounds[:-1].tolist(), bounds[1:].tolist()):

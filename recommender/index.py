@@ -953,6 +953,7 @@ class RelatedIndex:
         return load_index(cls, directory)
 
 
+#: What an unpinned row or a free-text query pins (read-only: it is shared).
 _NO_PINS = np.zeros(0, dtype=np.int64)
 _NO_PINS.flags.writeable = False
 
