@@ -37,6 +37,10 @@ from .synthetic import GENERATOR_VERSION
 #: Rows per range, rounded down to whole blocks: about 15 minutes at a million articles.
 RANGE_ROWS = 50_000
 
+#: What the result keeps of each range's record, for the report's table of ranges.
+RANGE_FIELDS = ("start", "stop", "git", "created", "load_average", "wall_s", "cpu_s",
+                "workers_cpu_s", "peak_rss_mb", "peak_rss_shm_once_mb")
+
 
 def range_starts(n: int, block: int, rows: int) -> list[int]:
     """First row of each range: whole blocks, the last range ending at ``n``."""
@@ -68,6 +72,7 @@ def compute_ranges(index: Any, work: Path, *, k: int, rows: int, minutes: float)
     starts = range_starts(len(index), block, rows)
     step = starts[1] - starts[0] if len(starts) > 1 else len(index)
     left = [s for s in starts if not _paths(work, s)[2].is_file()]
+    code = environment(None)["git"]  # the code this run loaded, whatever is committed later
     say(f"{len(index):,} articles, {len(starts)} ranges of {step:,} rows "
         f"(blocks of {block}); {len(left)} to do")
     for number, start in enumerate(left):
@@ -81,7 +86,7 @@ def compute_ranges(index: Any, work: Path, *, k: int, rows: int, minutes: float)
         ids_path, scores_path, record_path = _paths(work, start)
         _write_atomically(ids_path, lambda f: np.save(f, ids))
         _write_atomically(scores_path, lambda f: np.save(f, scores))
-        record = {"start": start, "stop": stop, "k": k, "block": block,
+        record = {"start": start, "stop": stop, "k": k, "block": block, "git": code,
                   "created": now(), "load_average": list(os.getloadavg()), **figures}
         _write_atomically(record_path, lambda f: f.write(json.dumps(record).encode()))
     remaining = sum(not _paths(work, s)[2].is_file() for s in starts)
@@ -148,7 +153,8 @@ def finish(index: Any, work: Path, *, k: int, rows: int, fit: dict[str, Any],
                                                  for p in phases.values())}},
         "ranges": {"count": len(records), "rows": records[0]["stop"] - records[0]["start"],
                    "note": "all-pairs computed a range of rows per run, over several runs, "
-                   "from the saved fitted index; its times are the ranges' sums"},
+                   "from the saved fitted index; its times are the ranges' sums",
+                   "each": [{key: r.get(key) for key in RANGE_FIELDS} for r in records]},
         "checks": checks,
     }
 

@@ -89,6 +89,7 @@ def run_notes(results: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"- {r['parameters']['articles']:,} articles: corpus {fmt_bytes(corpus['bytes'])} "
             f"({made}); {counts['vocabulary']:,} terms; read with `{r['reader']}`; "
+            f"git {str(r['environment']['git'].get('commit'))[:7]}; "
             f"n_jobs {r['n_jobs']} ({r['n_jobs_effective']} processes); export "
             f"{fmt_bytes(r['bytes']['export'])}; the measured process and its workers: "
             f"{r['rusage']['process_tree']['cpu_s']:,.0f} s CPU in all; largest worker "
@@ -102,6 +103,29 @@ def run_notes(results: list[dict[str, Any]]) -> list[str]:
                           f"{r['ranges']['rows']:,} rows (`benchmarks.scale_ranges`): "
                           f"{r['ranges']['note']}")
     return lines
+
+
+def range_table(result: dict[str, Any]) -> list[str]:
+    """For a size whose all-pairs was computed in ranges (:mod:`benchmarks.scale_ranges`):
+    one row per range, with the code that computed it where the range recorded it."""
+    each = (result.get("ranges") or {}).get("each")
+    if not each:
+        return []
+    n = result["parameters"]["articles"]
+    rows = [f"All-pairs of the {n:,} articles, range by range:", "",
+            "| rows | finished (UTC) | code | wall | CPU: process + workers | worker CPU per "
+            "list | peak RSS (shared once) | load average |",
+            "|---|---|---|---:|---:|---:|---:|---:|"]
+    for r in each:
+        code = (r.get("git") or {}).get("commit")
+        lists = r["stop"] - r["start"]
+        rows.append(
+            f"| {r['start']:,}–{r['stop'] - 1:,} | {r['created'][:16].replace('T', ' ')} | "
+            f"{code[:7] if code else '—'} | {fmt_seconds(r['wall_s'])} | "
+            f"{r['cpu_s']:,.1f} + {r['workers_cpu_s']:,.1f} s | "
+            f"{1000 * r['workers_cpu_s'] / lists:.1f} ms | {_gib(r['peak_rss_mb'])} "
+            f"({_gib(r['peak_rss_shm_once_mb'])}) | {r['load_average'][0]:.1f} |")
+    return [*rows, ""]
 
 
 def write_scale_report(results: list[dict[str, Any]], path: Path, charts: Path) -> Path:
@@ -121,7 +145,8 @@ def write_scale_report(results: list[dict[str, Any]], path: Path, charts: Path) 
     charts.mkdir(parents=True, exist_ok=True)
     for words, group in by_essay_length(results).items():
         lines += [f"## Essays of ~{words:,} words", "", *environment_lines(group), "",
-                  *summary_table(group), "", *phase_table(group), "", *run_notes(group), ""]
+                  *summary_table(group), "", *phase_table(group), "", *run_notes(group), "",
+                  *(line for r in group for line in range_table(r))]
         chart = charts / f"scale-w{words}.png"
         try:
             plot_scale(group, chart, f"Scale — essays of ~{words:,} words")

@@ -430,6 +430,10 @@ def test_scale_ranges_resume_and_paste_the_lists_of_one_pass(tmp_path: Path,
     assert np.asarray(saved.lists_[1]).tobytes() == one_pass.lists_[1].tobytes()
     report_text = (out / "SCALE.md").read_text(encoding="utf-8")
     assert "| 1,500 |" in report_text and "all-pairs in 3 ranges of 500 rows" in report_text
+    each = result["ranges"]["each"]
+    assert [(r["start"], r["stop"]) for r in each] == [(0, 500), (500, 1000), (1000, 1500)]
+    assert all(r["git"] == result["environment"]["git"] for r in each)
+    assert "| 500–999 |" in report_text  # the table of ranges
 
 
 def test_scale_fails_on_a_wrong_export(tmp_path: Path) -> None:
