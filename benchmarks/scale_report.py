@@ -117,14 +117,19 @@ def range_table(result: dict[str, Any]) -> list[str]:
             "list | peak RSS (shared once) | load average |",
             "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in each:
-        code = (r.get("git") or {}).get("commit")
+        git = r.get("git") or {}
+        code = git.get("commit")
         lists = r["stop"] - r["start"]
         rows.append(
             f"| {r['start']:,}–{r['stop'] - 1:,} | {r['created'][:16].replace('T', ' ')} | "
-            f"{code[:7] if code else '—'} | {fmt_seconds(r['wall_s'])} | "
+            f"{code[:7] + ('†' if git.get('noted') else '') if code else '—'} | "
+            f"{fmt_seconds(r['wall_s'])} | "
             f"{r['cpu_s']:,.1f} + {r['workers_cpu_s']:,.1f} s | "
             f"{1000 * r['workers_cpu_s'] / lists:.1f} ms | {_gib(r['peak_rss_mb'])} "
             f"({_gib(r['peak_rss_shm_once_mb'])}) | {r['load_average'][0]:.1f} |")
+    if any((r.get("git") or {}).get("noted") for r in each):
+        rows += ["", "† the commit was written into the range's record afterwards, from the "
+                 "notes of the session that ran it (those runs predate the field)."]
     return [*rows, ""]
 
 
