@@ -436,6 +436,30 @@ def test_scale_ranges_resume_and_paste_the_lists_of_one_pass(tmp_path: Path,
     assert "| 500–999 |" in report_text  # the table of ranges
 
 
+def test_the_table_of_ranges_names_each_ranges_commit_and_marks_those_noted_afterwards(
+) -> None:
+    from benchmarks.scale_report import range_table
+
+    def record(start: int, git: dict[str, Any] | None) -> dict[str, Any]:
+        return {"start": start, "stop": start + 100, "git": git,
+                "created": "2026-11-27T05:47:25+00:00", "load_average": [1.5, 1.0, 0.5],
+                "wall_s": 10.0, "cpu_s": 1.0, "workers_cpu_s": 2.0, "peak_rss_mb": 1024.0,
+                "peak_rss_shm_once_mb": 512.0}
+
+    result = {"parameters": {"articles": 300}, "ranges": {"each": [
+        record(0, None), record(100, {"commit": "a" * 40, "dirty": False}),
+        record(200, {"commit": "b" * 40, "dirty": False, "noted": True})]}}
+    rows = range_table(result)
+    assert rows[4].startswith("| 0–99 | 2026-11-27 05:47 | — |")
+    assert rows[5].startswith("| 100–199 | 2026-11-27 05:47 | aaaaaaa |")
+    assert rows[6].startswith("| 200–299 | 2026-11-27 05:47 | bbbbbbb† |")
+    assert "20.0 ms" in rows[6]  # worker CPU per list: 2 s over 100 lists
+    assert any(line.startswith("† ") for line in rows)
+    unmarked = range_table({**result, "ranges": {"each": result["ranges"]["each"][:2]}})
+    assert not any(line.startswith("† ") for line in unmarked)
+    assert range_table({"parameters": {"articles": 300}}) == []
+
+
 def test_scale_fails_on_a_wrong_export(tmp_path: Path) -> None:
     """The export check finds a list that names its own article or is out of order."""
     good = {"id": "a", "related": [{"id": "b", "score": 0.9}, {"id": "c", "score": 0.5}]}
