@@ -116,9 +116,11 @@ def range_table(result: dict[str, Any]) -> list[str]:
             "| rows | finished (UTC) | code | wall | CPU: process + workers | worker CPU per "
             "list | peak RSS (shared once) | load average |",
             "|---|---|---|---:|---:|---:|---:|---:|"]
+    noted = False
     for r in each:
         git = r.get("git") or {}
         code = git.get("commit")
+        noted = noted or bool(code and git.get("noted"))
         lists = r["stop"] - r["start"]
         rows.append(
             f"| {r['start']:,}–{r['stop'] - 1:,} | {r['created'][:16].replace('T', ' ')} | "
@@ -127,7 +129,7 @@ def range_table(result: dict[str, Any]) -> list[str]:
             f"{r['cpu_s']:,.1f} + {r['workers_cpu_s']:,.1f} s | "
             f"{1000 * r['workers_cpu_s'] / lists:.1f} ms | {_gib(r['peak_rss_mb'])} "
             f"({_gib(r['peak_rss_shm_once_mb'])}) | {r['load_average'][0]:.1f} |")
-    if any((r.get("git") or {}).get("noted") for r in each):
+    if noted:
         rows += ["", "† the commit was written into the range's record afterwards, from the "
                  "notes of the session that ran it (those runs predate the field)."]
     return [*rows, ""]

@@ -4,17 +4,20 @@ the size of the pool it starts from."""
 import numpy as np
 import pytest
 
+from recommender.results import SCORE_DECIMALS
 from recommender.selection import Diversity, select
 
 
 def _reference(scores, k, ranks, authors, cap, vectors, threshold):
     """The rules applied to every candidate in the documented order, no pool."""
-    order = sorted(np.flatnonzero(scores > 0), key=lambda i: (-round(scores[i], 6), ranks[i]))
+    order = sorted(np.flatnonzero(scores > 0),
+                   key=lambda i: (-round(scores[i], SCORE_DECIMALS), ranks[i]))
     chosen, per_author = [], {}
     for i in order:
         if len(chosen) == k:
             break
-        if any(round(float(vectors[i] @ vectors[j]), 6) >= threshold for j in chosen):
+        if any(round(float(vectors[i] @ vectors[j]), SCORE_DECIMALS) >= threshold
+               for j in chosen):
             continue
         if per_author.get(authors[i], 0) >= cap:
             continue
@@ -27,11 +30,11 @@ def _reference(scores, k, ranks, authors, cap, vectors, threshold):
 def test_a_pool_that_runs_out_is_widened_and_gives_the_list_of_every_candidate(seed):
     rng = np.random.default_rng(seed)
     n, k, cap = 400, 10, 2
-    scores = np.round(rng.random(n), 6)
+    scores = np.round(rng.random(n), SCORE_DECIMALS)
     authors = rng.integers(0, 40, n)
-    authors[np.argsort(-scores)[:150]] = 7  # the best 150 by one author: most pools run out
+    authors[np.argsort(-scores)[:150]] = 7  # the best 150 by one author: pools run out
     vectors = rng.random((n, 8))
-    vectors[1::3] = vectors[0::3][: len(vectors[1::3])]  # near-duplicates of each other
+    vectors[1::3] = vectors[0::3][: len(vectors[1::3])]  # copies: cosine 1
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ranks = rng.permutation(n)
 
