@@ -27,6 +27,7 @@ from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
 from .settings import DEFAULTS, FIELDS, check_list_length, validate_settings
+from .sparse_rows import take_rows
 from .text import fold
 from .weighting import count_matrix, tfidf_row, tfidf_rows, weighted_tf
 
@@ -750,10 +751,10 @@ class RelatedIndex:
         """Blended scores and tf-idf cosines of ``query`` against the articles ``found``,
         computed as :meth:`_scores` computes them for every article."""
         dense = np.zeros(query.shape[1], dtype=np.float32)
-        dense[query.indices] = query.data
+        dense[query.indices.astype(np.intp)] = query.data
         # Sums each candidate's products in column order, as the sparse product does for
         # every article (the zeros added in between change nothing).
-        cosines = np.asarray(self.matrix_[found] @ dense, dtype=np.float32)
+        cosines = take_rows(self.matrix_, found).dot(dense).astype(np.float32, copy=False)
         weight = self._latent_weight()
         if not weight:
             return cosines, cosines
@@ -807,7 +808,7 @@ class RelatedIndex:
                               else 1.01)
         places = np.arange(raw.size) if found is None else found
 
-        def similarity(positions: np.ndarray) -> Callable[[int], np.ndarray]:
+        def similarity(positions: np.ndarray) -> Callable[..., np.ndarray]:
             return self._cosines_among(places[positions])
 
         positions, values = select(shown, k - pins.size, of(self._ranks), allowed=allowed,
@@ -867,15 +868,16 @@ class RelatedIndex:
         return np.hstack([unit_rows(projected[:, a:b]) * scale
                           for a, b in zip(edges[:-1], edges[1:])])
 
-    def _cosines_among(self, rows: np.ndarray) -> Callable[[int], np.ndarray]:
-        """``cosines(i)``: the tf-idf cosines of article ``rows[i]`` with each of ``rows``."""
-        block = self.matrix_[rows]
-        dense = np.zeros(block.shape[1], dtype=np.float32)  # one row at a time, reset after
+    def _cosines_among(self, rows: np.ndarray) -> Callable[..., np.ndarray]:
+        """``cosines(i, start=0, stop=None)``: the tf-idf cosines of article ``rows[i]``
+        with each of ``rows[start:stop]``."""
+        block = take_rows(self.matrix_, rows)
+        dense = np.zeros(block.width, dtype=self.matrix_.dtype)  # one row at a time, reset after
 
-        def cosines(i: int) -> np.ndarray:
-            columns = block.indices[block.indptr[i]:block.indptr[i + 1]]
-            dense[columns] = block.data[block.indptr[i]:block.indptr[i + 1]]
-            found = np.asarray(block @ dense, dtype=np.float64)
+        def cosines(i: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+            columns, values = block.row(i)
+            dense[columns] = values
+            found = block.dot(dense, start, stop).astype(np.float64)
             dense[columns] = 0.0
             return found
 

@@ -77,9 +77,9 @@ def select(
     groups : ndarray of int, optional
         Translation group per article: at most one member of a group is listed.
     similarity : callable, optional
-        ``similarity(rows)`` returns a function ``cosines(i)`` giving the cosines
-        of article ``rows[i]`` with each of ``rows``; needed for near-duplicates
-        and MMR. It is asked only about the articles chosen.
+        ``similarity(rows)`` returns a function ``cosines(i, start=0, stop=None)``
+        giving the cosines of article ``rows[i]`` with each of ``rows[start:stop]``;
+        needed for near-duplicates and MMR. It is asked only about the articles chosen.
 
     Returns
     -------
@@ -143,24 +143,51 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
 def _in_order(rows, k, diversity, authors, groups, compare) -> list[int]:
     """:func:`_greedy` without MMR, where the next candidate is always the next in
     score order: one pass, and cosines asked only of chosen articles that a later
-    candidate can still be compared with."""
+    candidate can still be compared with.
+
+    Most lists are decided within the first ``2k`` candidates, so a chosen article
+    is compared only with the candidates after it up to a horizon, which doubles
+    (comparing every article chosen so far with the new stretch) when the pass
+    reaches it."""
     quotas = _Quotas(rows, diversity, authors, groups)
     chosen: list[int] = []
-    closest = None  # highest similarity to anything chosen so far
+    # Highest raw cosine to anything chosen, up to the horizon; rounded only when read
+    # (rounding and clipping to [0, 1] keep the order, so a threshold in (0, 1] tests
+    # the same as on rounded cosines).
+    closest = np.zeros(rows.size)
+    horizon = min(rows.size, 2 * k)
+    threshold = diversity.duplicate_threshold
+
+    def compared(position: int, start: int, stop: int) -> None:
+        np.maximum(closest[start:stop], compare(position, start, stop), out=closest[start:stop])
+
     for position in range(rows.size):
         if len(chosen) >= k:
             break
+        if position == horizon:
+            horizon = min(rows.size, 2 * horizon)
+            if compare is not None:
+                for earlier in chosen:
+                    compared(earlier, position, horizon)
         if quotas.grouped_out(position):
             continue
-        if closest is not None and closest[position] >= diversity.duplicate_threshold:
+        if chosen and _rounded(float(closest[position])) >= threshold:
             continue
         if not quotas.admit(position):
             continue
         chosen.append(position)
-        if compare is not None and len(chosen) < k:  # the last one is compared with none
-            cosines = np.round(np.clip(compare(position), 0.0, 1.0), SCORE_DECIMALS)
-            closest = cosines if closest is None else np.maximum(closest, cosines)
+        if compare is not None and len(chosen) < k and position + 1 < horizon:
+            compared(position, position + 1, horizon)  # the last one is compared with none
     return chosen
+
+
+_SCALE = 10.0 ** SCORE_DECIMALS
+
+
+def _rounded(value: float) -> float:
+    """``np.round(value, SCORE_DECIMALS)`` of one float, without numpy's per-call cost:
+    the same multiply, round half to even, and divide."""
+    return round(value * _SCALE) / _SCALE
 
 
 class _Quotas:

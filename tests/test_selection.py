@@ -39,7 +39,7 @@ def test_a_pool_that_runs_out_is_widened_and_gives_the_list_of_every_candidate(s
     ranks = rng.permutation(n)
 
     def similarity(rows):
-        return lambda i: vectors[rows] @ vectors[rows[i]]
+        return lambda i, start=0, stop=None: (vectors[rows] @ vectors[rows[i]])[start:stop]
 
     rows, values = select(scores, k, ranks, authors=authors, similarity=similarity,
                           diversity=Diversity(max_per_author=cap, duplicate_threshold=0.99))
@@ -47,3 +47,26 @@ def test_a_pool_that_runs_out_is_widened_and_gives_the_list_of_every_candidate(s
     assert len(expected) == k and sorted(rows.tolist()) == sorted(expected)
     assert (authors[rows] == 7).sum() == cap
     assert np.all(np.diff(values) <= 0)
+
+
+def test_a_copy_past_the_first_comparisons_is_still_skipped():
+    # Chosen articles are compared first with the next 2k candidates only; the pass then
+    # compares everything chosen with each new stretch. A copy of the best article at
+    # position 47, reached because a capped author holds positions 1 to 45, is skipped.
+    rng = np.random.default_rng(3)
+    n, k = 80, 10
+    scores = np.round(np.linspace(0.9, 0.1, n), SCORE_DECIMALS)
+    authors = np.arange(n) + 100
+    authors[1:46] = 5
+    vectors = rng.random((n, 16))
+    vectors[47] = vectors[0]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ranks = np.arange(n)
+
+    def similarity(rows):
+        return lambda i, start=0, stop=None: (vectors[rows] @ vectors[rows[i]])[start:stop]
+
+    rows, _ = select(scores, k, ranks, authors=authors, similarity=similarity,
+                     diversity=Diversity(max_per_author=1, duplicate_threshold=0.99))
+    assert 47 not in rows.tolist() and 0 in rows.tolist()
+    assert rows.tolist() == _reference(scores, k, ranks, authors, 1, vectors, 0.99)
