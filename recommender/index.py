@@ -27,7 +27,7 @@ from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
 from .settings import DEFAULTS, FIELDS, check_list_length, validate_settings
-from .sparse_rows import take_rows
+from .sparse_rows import PoolCosines, take_rows
 from .text import fold
 from .weighting import count_matrix, tfidf_row, tfidf_rows, weighted_tf
 
@@ -808,8 +808,8 @@ class RelatedIndex:
                               else 1.01)
         places = np.arange(raw.size) if found is None else found
 
-        def similarity(positions: np.ndarray) -> Callable[..., np.ndarray]:
-            return self._cosines_among(places[positions])
+        def similarity(positions: np.ndarray) -> PoolCosines:
+            return PoolCosines(self.matrix_, places[positions])
 
         positions, values = select(shown, k - pins.size, of(self._ranks), allowed=allowed,
                                    min_score=s["min_score"], diversity=diversity,
@@ -867,21 +867,6 @@ class RelatedIndex:
         edges = np.cumsum((0, *self.latent_blocks_))
         return np.hstack([unit_rows(projected[:, a:b]) * scale
                           for a, b in zip(edges[:-1], edges[1:])])
-
-    def _cosines_among(self, rows: np.ndarray) -> Callable[..., np.ndarray]:
-        """``cosines(i, start=0, stop=None)``: the tf-idf cosines of article ``rows[i]``
-        with each of ``rows[start:stop]``."""
-        block = take_rows(self.matrix_, rows)
-        dense = np.zeros(block.width, dtype=self.matrix_.dtype)  # one row at a time, reset after
-
-        def cosines(i: int, start: int = 0, stop: int | None = None) -> np.ndarray:
-            columns, values = block.row(i)
-            dense[columns] = values
-            found = block.dot(dense, start, stop).astype(np.float64)
-            dense[columns] = 0.0
-            return found
-
-        return cosines
 
     def _scores(self, rows: sp.csr_matrix,
                 latent: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

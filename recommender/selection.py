@@ -10,13 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from .ranking import top_k
 from .results import SCORE_DECIMALS
 
-__all__ = ["Diversity", "select"]
+__all__ = ["Cosines", "Diversity", "select"]
+
+
+class Cosines(Protocol):
+    """Cosines among a pool of candidates, asked by position in the pool (see
+    :class:`recommender.sparse_rows.PoolCosines`)."""
+
+    def among(self, i: int) -> np.ndarray:
+        """Cosines of candidate ``i`` with every candidate of the pool."""
+
+    def highest(self, i: int, others: list[int]) -> float:
+        """The highest cosine of candidate ``i`` with the candidates ``others``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +68,7 @@ def select(
     diversity: Diversity = Diversity(),
     authors: np.ndarray | None = None,
     groups: np.ndarray | None = None,
-    similarity: Callable[[np.ndarray], np.ndarray] | None = None,
+    similarity: Callable[[np.ndarray], Cosines] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The best ``k`` allowed candidates under the diversity rules.
 
@@ -77,9 +89,9 @@ def select(
     groups : ndarray of int, optional
         Translation group per article: at most one member of a group is listed.
     similarity : callable, optional
-        ``similarity(rows)`` returns a function ``cosines(i, start=0, stop=None)``
-        giving the cosines of article ``rows[i]`` with each of ``rows[start:stop]``;
-        needed for near-duplicates and MMR. It is asked only about the articles chosen.
+        ``similarity(rows)`` returns the :class:`Cosines` among ``rows``; needed for
+        near-duplicates and MMR. It is asked only about the articles chosen and the
+        candidates that would otherwise be chosen.
 
     Returns
     -------
@@ -135,49 +147,30 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
         if not quotas.admit(position):
             continue
         chosen.append(position)
-        cosines = np.round(np.clip(compare(position), 0.0, 1.0), SCORE_DECIMALS)
+        cosines = np.round(np.clip(compare.among(position), 0.0, 1.0), SCORE_DECIMALS)
         np.maximum(closest, cosines, out=closest)
     return chosen
 
 
 def _in_order(rows, k, diversity, authors, groups, compare) -> list[int]:
     """:func:`_greedy` without MMR, where the next candidate is always the next in
-    score order: one pass, and cosines asked only of chosen articles that a later
-    candidate can still be compared with.
-
-    Most lists are decided within the first ``2k`` candidates, so a chosen article
-    is compared only with the candidates after it up to a horizon, which doubles
-    (comparing every article chosen so far with the new stretch) when the pass
-    reaches it."""
+    score order: one pass, in which a candidate is compared with the articles chosen
+    only when nothing else (translation group, author cap) has already ruled it out."""
     quotas = _Quotas(rows, diversity, authors, groups)
     chosen: list[int] = []
-    # Highest raw cosine to anything chosen, up to the horizon; rounded only when read
-    # (rounding and clipping to [0, 1] keep the order, so a threshold in (0, 1] tests
-    # the same as on rounded cosines).
-    closest = np.zeros(rows.size)
-    horizon = min(rows.size, 2 * k)
     threshold = diversity.duplicate_threshold
-
-    def compared(position: int, start: int, stop: int) -> None:
-        np.maximum(closest[start:stop], compare(position, start, stop), out=closest[start:stop])
-
     for position in range(rows.size):
         if len(chosen) >= k:
             break
-        if position == horizon:
-            horizon = min(rows.size, 2 * horizon)
-            if compare is not None:
-                for earlier in chosen:
-                    compared(earlier, position, horizon)
-        if quotas.grouped_out(position):
+        if quotas.grouped_out(position) or not quotas.allows(position):
             continue
-        if chosen and _rounded(float(closest[position])) >= threshold:
+        # Rounding and clipping to [0, 1] keep the order, so the highest raw cosine
+        # tests against a threshold in (0, 1] as the rounded cosines would.
+        if compare is not None and chosen \
+                and _rounded(compare.highest(position, chosen)) >= threshold:
             continue
-        if not quotas.admit(position):
-            continue
+        quotas.admit(position)
         chosen.append(position)
-        if compare is not None and len(chosen) < k and position + 1 < horizon:
-            compared(position, position + 1, horizon)  # the last one is compared with none
     return chosen
 
 
@@ -204,6 +197,12 @@ class _Quotas:
     def grouped_out(self, position: int) -> bool:
         """Whether another member of this article's translation group is chosen."""
         return self.group_of is not None and self.group_of[position] in self.used_groups
+
+    def allows(self, position: int) -> bool:
+        """Whether the author cap would let this article in (nothing is counted)."""
+        if self.cap is None or self.author_of[position] < 0:
+            return True
+        return self.per_author.get(self.author_of[position], 0) < self.cap
 
     def admit(self, position: int) -> bool:
         """Whether the author cap lets this article in; if so, it is counted as chosen."""

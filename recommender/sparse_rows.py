@@ -25,7 +25,7 @@ try:  # scipy's compiled kernels behind ``matrix[rows]`` and ``matrix @ vector``
 except ImportError:  # pragma: no cover - depends on the scipy release
     _csr_matvec = _csr_row_index = None
 
-__all__ = ["Rows", "take_rows"]
+__all__ = ["PoolCosines", "Rows", "take_rows"]
 
 
 class Rows:
@@ -46,6 +46,10 @@ class Rows:
 
     def __len__(self) -> int:
         return self.indptr.size - 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self), self.width
 
     def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Columns (as ``intp``: numpy indexes with 32-bit ones several times slower) and
@@ -104,3 +108,54 @@ def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> Rows:
     data = np.empty(out_indptr[-1], dtype=matrix.data.dtype)
     _csr_row_index(rows.size, rows, indptr, matrix.indices, matrix.data, indices, data)
     return Rows(out_indptr, indices, data, matrix.shape[1])
+
+
+class PoolCosines:
+    """Cosines among the rows of a pool of unit tf-idf rows, as the list's rules ask them.
+
+    Parameters
+    ----------
+    matrix : csr_matrix
+        Unit rows, float32.
+    rows : ndarray of int
+        The pool's articles.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> m = sp.csr_matrix(np.array([[0.6, 0.8, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+    ...                            np.float32))
+    >>> pool = PoolCosines(m, np.array([0, 1, 2]))
+    >>> pool.among(0).round(2).tolist()
+    [1.0, 0.6, 0.0]
+    >>> round(pool.highest(1, [0, 2]), 2)
+    0.6
+    """
+
+    def __init__(self, matrix: sp.csr_matrix, rows: np.ndarray) -> None:
+        self._pool = take_rows(matrix, rows)
+        self._dense = np.zeros(matrix.shape[1], dtype=matrix.dtype)  # reset after each use
+
+    def among(self, i: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Cosines (float64) of row ``i`` with each of the rows ``start:stop``."""
+        return self._dot_with(i, self._pool, start, stop).astype(np.float64)
+
+    def highest(self, i: int, others: list[int]) -> float:
+        """The highest cosine of row ``i`` with the rows ``others`` (0.0 for none).
+
+        Each cosine sums the same products in the same column order as :meth:`among`
+        does, so it has the same bits."""
+        if not others:
+            return 0.0
+        # One product over the stretch of rows that holds them all: the pass asks about
+        # the articles chosen before a candidate, which lie close together before it.
+        start, stop = min(others), max(others) + 1
+        found = self._dot_with(i, self._pool, start, stop)
+        return float(found[np.asarray(others) - start].max())
+
+    def _dot_with(self, i: int, rows: Rows, start: int = 0, stop: int | None = None):
+        columns, values = self._pool.row(i)
+        self._dense[columns] = values
+        found = rows.dot(self._dense, start, stop)
+        self._dense[columns] = 0.0
+        return found

@@ -8,6 +8,19 @@ from recommender.results import SCORE_DECIMALS
 from recommender.selection import Diversity, select
 
 
+class _VectorCosines:
+    """Cosines among rows of dense unit vectors, as ``select`` asks them."""
+
+    def __init__(self, vectors):
+        self.vectors = vectors
+
+    def among(self, i):
+        return self.vectors @ self.vectors[i]
+
+    def highest(self, i, others):
+        return float(max(self.vectors[others] @ self.vectors[i]))
+
+
 def _reference(scores, k, ranks, authors, cap, vectors, threshold):
     """The rules applied to every candidate in the documented order, no pool."""
     order = sorted(np.flatnonzero(scores > 0),
@@ -39,7 +52,7 @@ def test_a_pool_that_runs_out_is_widened_and_gives_the_list_of_every_candidate(s
     ranks = rng.permutation(n)
 
     def similarity(rows):
-        return lambda i, start=0, stop=None: (vectors[rows] @ vectors[rows[i]])[start:stop]
+        return _VectorCosines(vectors[rows])
 
     rows, values = select(scores, k, ranks, authors=authors, similarity=similarity,
                           diversity=Diversity(max_per_author=cap, duplicate_threshold=0.99))
@@ -50,9 +63,9 @@ def test_a_pool_that_runs_out_is_widened_and_gives_the_list_of_every_candidate(s
 
 
 def test_a_copy_past_the_first_comparisons_is_still_skipped():
-    # Chosen articles are compared first with the next 2k candidates only; the pass then
-    # compares everything chosen with each new stretch. A copy of the best article at
-    # position 47, reached because a capped author holds positions 1 to 45, is skipped.
+    # A candidate is compared with the articles chosen when the pass reaches it: a copy
+    # of the best article at position 47, reached because a capped author holds
+    # positions 1 to 45, is skipped.
     rng = np.random.default_rng(3)
     n, k = 80, 10
     scores = np.round(np.linspace(0.9, 0.1, n), SCORE_DECIMALS)
@@ -64,7 +77,7 @@ def test_a_copy_past_the_first_comparisons_is_still_skipped():
     ranks = np.arange(n)
 
     def similarity(rows):
-        return lambda i, start=0, stop=None: (vectors[rows] @ vectors[rows[i]])[start:stop]
+        return _VectorCosines(vectors[rows])
 
     rows, _ = select(scores, k, ranks, authors=authors, similarity=similarity,
                      diversity=Diversity(max_per_author=1, duplicate_threshold=0.99))

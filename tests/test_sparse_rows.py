@@ -51,3 +51,18 @@ def test_no_rows(kernels):
     picked = take_rows(_matrix(0), np.array([], dtype=np.int64))
     assert len(picked) == 0
     assert picked.dot(np.ones(300, np.float32)).shape == (0,)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pool_cosines_highest_has_the_bits_of_among(kernels, seed):
+    # The in-order pass asks highest(candidate, chosen); before, each chosen article's
+    # among() gave its cosines with the candidates. The same products in the same column
+    # order: the same bits, whichever of the two rows is the dense one.
+    matrix = _matrix(seed)
+    rng = np.random.default_rng(200 + seed)
+    pool = sparse_rows.PoolCosines(matrix, rng.permutation(40)[:30])
+    for i in range(30):
+        others = sorted(rng.choice(30, size=int(rng.integers(1, 8)), replace=False).tolist())
+        expected = max(pool.among(j)[i] for j in others)
+        assert pool.highest(i, others) == expected
+    assert pool.highest(3, []) == 0.0
