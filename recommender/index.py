@@ -27,7 +27,7 @@ from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
 from .settings import DEFAULTS, FIELDS, check_list_length, validate_settings
-from .sparse_rows import PoolCosines, take_rows
+from .sparse_rows import PoolCosines, Rows, row_of, take_rows
 from .text import fold
 from .weighting import count_matrix, tfidf_row, tfidf_rows, weighted_tf
 
@@ -417,6 +417,7 @@ class RelatedIndex:
         self._transposed = None
         self._groups_of_latent = None
         self._latent64 = None
+        self._kernel_model = None
         self._components_t = None
         self.lists_ = (np.zeros((len(entries), 0), np.int32), np.zeros((len(entries), 0)))
         self.lists_exact_ = False
@@ -513,7 +514,7 @@ class RelatedIndex:
         chosen = self._list_of(row, k, exact=exact, exclude_ids=exclude_ids,
                                exclude_tags=exclude_tags, max_age_days=max_age_days,
                                only_older=only_older)
-        return self._results(self.matrix_[row], chosen, explain=explain,
+        return self._results(self.matrix_[row] if explain else None, chosen, explain=explain,
                              latent=self.latent_vectors_[row])
 
     def similar(self, text: str, k: int = 10, *, lang: str | None = None, explain: bool = False,
@@ -587,7 +588,7 @@ class RelatedIndex:
                 yield ident, self._stored(row, k, exact)
             return
         for row, chosen in self._lists(k, exact=exact):
-            yield self.ids_[row], self._results(self.matrix_[row], chosen)
+            yield self.ids_[row], self._results(None, chosen)
 
     def _lists(self, k: int, *, exact: bool, rows: range | None = None):
         """``(row, chosen)`` for every row in order, chosen as :meth:`_choose` gives it,
@@ -631,7 +632,7 @@ class RelatedIndex:
         state = object.__new__(RelatedIndex)
         state.__dict__.update({name: value for name, value in self.__dict__.items()
                                if name not in _NOT_FOR_WORKERS})
-        state._latent64 = state._components_t = None  # caches, rebuilt when needed
+        state._latent64 = state._components_t = state._kernel_model = None  # caches, rebuilt
         return state
 
     def _lists_of_blocks(self, starts: Sequence[int], block: int, k: int, exact: bool):
@@ -646,9 +647,11 @@ class RelatedIndex:
                                                        row=start + offset)
             else:
                 found = self._block_candidates(start, stop, self._candidate_count(k))
+                compiled = self._compiled_lists(start, found, k)
                 for offset, candidates in enumerate(found):
-                    yield start + offset, self._approximate_row(start + offset, k, {},
-                                                                candidates)
+                    row = start + offset
+                    yield row, compiled.get(row) or self._approximate_row(row, k, {},
+                                                                          candidates)
 
     def translations(self, article_id: str) -> list[Related]:
         """The other language versions of an article ("also in English"), by id.
@@ -679,6 +682,49 @@ class RelatedIndex:
             scores, cosines = self._scores(self.matrix_[row], self.latent_vectors_[row:row + 1])
             return self._choose(None, scores[0], cosines[0], k, row=row, **filters)
         return self._approximate_row(row, k, filters)
+
+    def _reference_day(self, row: int | None) -> float:
+        """The day ages count back from: the article's, or for free text the newest
+        (NaN when unknown)."""
+        if row is not None:
+            return self._days[row]
+        return np.nanmax(self._days) if np.isfinite(self._days).any() else np.nan
+
+    def _compiled_rules(self, k: int, row: int | None, filters: dict[str, Any]) -> tuple | None:
+        """The settings for :mod:`recommender.kernels`, or None when this list must go
+        through :meth:`_choose`: MMR, pins, per-call filters, or no numba."""
+        s = self._settings
+        kernels = _kernels()
+        if not kernels.AVAILABLE or s["mmr_lambda"] < 1.0 or self._pinned(row).size \
+                or filters.get("exclude_ids") or filters.get("exclude_tags") \
+                or filters.get("max_age_days") is not None \
+                or filters.get("only_older") is not None:
+            return None
+        return kernels.rules_of(
+            alpha=self._latent_weight(), k=k, max_per_author=s["max_per_author"],
+            duplicate_threshold=s["duplicate_threshold"], min_score=s["min_score"],
+            max_age_days=s["max_age_days"], only_older=s["only_older"],
+            half_life_days=s["half_life_days"])
+
+    def _compiled_model(self) -> tuple:
+        if self._kernel_model is None:
+            self._kernel_model = _kernels().model_of(
+                self.matrix_, self.latent_vectors_, self._allowed, self._groups,
+                self._authors, self._ranks, self._days)
+        return self._kernel_model
+
+    def _compiled_lists(self, start: int, found: list[np.ndarray], k: int) -> dict[int, tuple]:
+        """The lists of rows ``start, start + 1, ...`` that the compiled kernel completes
+        from their candidates ``found`` (:meth:`_choose`'s form), by row."""
+        rules = self._compiled_rules(k, None, {})
+        rows = [start + i for i in range(len(found)) if not self._pinned(start + i).size]
+        if rules is None or not rows:
+            return {}
+        chosen, scores, lengths = _kernels().choose_rows(
+            np.array(rows), [found[row - start] for row in rows], self._compiled_model(),
+            rules, self.matrix_.shape[1])
+        return {row: (_NO_PINS, _NO_SCORES, chosen[i], scores[i])
+                for i, row in enumerate(rows) if lengths[i] >= k}
 
     def _candidate_count(self, k: int) -> int:
         return max(self._settings["candidates"], 4 * k + 50)
@@ -717,11 +763,11 @@ class RelatedIndex:
                          candidates: np.ndarray | None = None):
         """:meth:`_choose` over the row's candidates (see :meth:`_widening`), or over every
         article when the net had to take them all."""
-        chosen = self._widening(self.matrix_[row], self.latent_vectors_[row:row + 1], k,
-                                filters, row=row, candidates=candidates)
+        chosen = self._widening(row_of(self.matrix_, row), self.latent_vectors_[row:row + 1],
+                                k, filters, row=row, candidates=candidates)
         return chosen if chosen is not None else self._list_of(row, k, exact=True, **filters)
 
-    def _widening(self, query: sp.csr_matrix, latent: np.ndarray, k: int,
+    def _widening(self, query: sp.csr_matrix | Rows, latent: np.ndarray, k: int,
                   filters: dict[str, Any], *, row: int | None = None,
                   candidates: np.ndarray | None = None):
         """:meth:`_choose` over the query's candidates, found again with a wider net while
@@ -730,13 +776,22 @@ class RelatedIndex:
         count = self._candidate_count(k)
         pins = self._pinned(row)
         pruned = None
+        rules = self._compiled_rules(k, row, filters)
         while count < len(self.ids_):
             if candidates is None:
                 if pruned is None:
-                    pruned = prune_rows(query, self._settings["candidate_terms"])
+                    pruned = prune_rows(query.tocsr(), self._settings["candidate_terms"])
                 candidates = block_candidates(pruned, self._term_index(), latent,
                                               self.latent_vectors_, self._latent_weight(),
                                               count, self._latent_groups(make=False))[0]
+            if rules is not None:  # the first net, compiled; a short list goes on below
+                rows, values = _kernels().choose_one(
+                    query.indices, query.data, latent[0], -1 if row is None else row,
+                    self._reference_day(row), candidates, self._compiled_model(), rules,
+                    self.matrix_.shape[1])
+                if rows.size >= k:
+                    return _NO_PINS, _NO_SCORES, rows, values
+                rules = None
             found = np.union1d(candidates, pins)
             scores, cosines = self._exact_scores(query, latent[0], found)
             chosen = self._choose(found, scores, cosines, k, row=row, **filters)
@@ -746,7 +801,7 @@ class RelatedIndex:
             candidates = None
         return None
 
-    def _exact_scores(self, query: sp.csr_matrix, latent: np.ndarray,
+    def _exact_scores(self, query: sp.csr_matrix | Rows, latent: np.ndarray,
                       found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Blended scores and tf-idf cosines of ``query`` against the articles ``found``,
         computed as :meth:`_scores` computes them for every article."""
@@ -787,9 +842,7 @@ class RelatedIndex:
             if s["duplicate_threshold"] is not None:  # copies share words, not just topics
                 tfidf = raw if cosines is None else cosines.astype(np.float64)
                 allowed &= np.round(tfidf, SCORE_DECIMALS) < s["duplicate_threshold"]
-            reference = self._days[row]
-        else:
-            reference = np.nanmax(self._days) if np.isfinite(self._days).any() else np.nan
+        reference = self._reference_day(row)
         age = reference - days  # NaN where either date is unknown
         with np.errstate(invalid="ignore"):
             if max_age is not None:
@@ -942,12 +995,21 @@ class RelatedIndex:
 
 #: What an unpinned row or a free-text query pins (read-only: it is shared).
 _NO_PINS = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0, dtype=np.float64)
 _NO_PINS.flags.writeable = False
 
 #: Attributes a worker computing lists does not need (and that cost most to send).
 _NOT_FOR_WORKERS = frozenset({"entries_", "field_tf_", "vocabulary_", "_analyzer",
                               "_term_column", "_tags", "_position", "_latent64",
-                              "_components_t"})
+                              "_components_t", "_kernel_model"})
+
+
+def _kernels():
+    """:mod:`recommender.kernels`, imported when a list is first computed: importing numba
+    costs half a second that loading an index and reading its kept lists do not need."""
+    from . import kernels
+
+    return kernels
 
 
 def _lists_task(state: RelatedIndex, starts: Sequence[int], block: int, k: int,

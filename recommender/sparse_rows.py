@@ -25,7 +25,7 @@ try:  # scipy's compiled kernels behind ``matrix[rows]`` and ``matrix @ vector``
 except ImportError:  # pragma: no cover - depends on the scipy release
     _csr_matvec = _csr_row_index = None
 
-__all__ = ["PoolCosines", "Rows", "take_rows"]
+__all__ = ["PoolCosines", "Rows", "row_of", "take_rows"]
 
 
 class Rows:
@@ -51,6 +51,10 @@ class Rows:
     def shape(self) -> tuple[int, int]:
         return len(self), self.width
 
+    def tocsr(self) -> sp.csr_matrix:
+        """The rows as a scipy CSR matrix (sharing the arrays)."""
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
     def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Columns (as ``intp``: numpy indexes with 32-bit ones several times slower) and
         values of row ``i``."""
@@ -73,6 +77,14 @@ class Rows:
         out = np.zeros(stop - start, dtype=vector.dtype)
         _csr_matvec(stop - start, self.width, indptr, self.indices, self.data, vector, out)
         return out
+
+
+def row_of(matrix: sp.csr_matrix, i: int) -> Rows:
+    """Row ``i`` of ``matrix`` as :class:`Rows`, sharing its arrays (``matrix[i]``
+    costs scipy's indexing layers, 0.1 ms, once or twice per list)."""
+    start, stop = matrix.indptr[i], matrix.indptr[i + 1]
+    return Rows(np.array([0, stop - start], dtype=matrix.indptr.dtype),
+                matrix.indices[start:stop], matrix.data[start:stop], matrix.shape[1])
 
 
 def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> Rows:

@@ -1,0 +1,213 @@
+"""The common case of choosing a list, compiled: exact scores of a query's candidates,
+the filters of the settings, and the greedy choice under the author cap, translation
+groups and near-duplicate rule, in one pass per query without numpy's per-call cost.
+
+This is :meth:`RelatedIndex._choose` with :func:`recommender.selection.select`, written
+out for lists without MMR, pins or per-call filters (the lists of a build, and most
+lookups); everything else goes through them. Every step does the arithmetic of the
+numpy path in the same order — float32 sums of products in column order for tf-idf
+cosines, the same float64 blend, clip and rounding — except the latent cosine, summed
+here one dimension after another where numpy's BLAS may group the sum differently
+(a difference in the last bit of a float64, far below the six decimals a score is
+rounded to).
+
+Compiled by numba on first use and cached on disk (:data:`AVAILABLE` is False when
+numba cannot be imported; the numpy path then serves every list).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - numba is a dependency; this keeps a broken install usable
+    numba = None
+
+__all__ = ["AVAILABLE", "choose_one", "choose_rows", "model_of", "rules_of"]
+
+AVAILABLE = numba is not None
+
+
+def _jit(function):
+    return numba.njit(cache=True, nogil=True)(function) if AVAILABLE else function
+
+
+@_jit
+def _round6(value):
+    # np.round(value, 6): the same multiply, round half to even, divide
+    return np.rint(value * 1e6) / 1e6
+
+
+@_jit
+def _row_dot(indptr, indices, data, row, dense):
+    total = np.float32(0.0)
+    for p in range(indptr[row], indptr[row + 1]):
+        total += data[p] * dense[indices[p]]
+    return total
+
+
+@_jit
+def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, rules,
+                dense, other, out_rows, out_scores):
+    """The list of one query (``row`` -1 for free text); returns its length. ``dense``
+    and ``other`` are zeroed float32 vectors of the vocabulary's width, left zeroed."""
+    indptr, indices, data, latent, allowed, groups, authors, ranks, days = model
+    alpha, k, cap, threshold, min_score, max_age, only_older, half_life = rules
+    duplicates = threshold <= 1.0  # the setting is (0, 1], or off
+    n = candidates.size
+    for p in range(q_indices.size):
+        dense[q_indices[p]] = q_data[p]
+    shown = np.zeros(n)
+    keep = np.zeros(n, dtype=np.bool_)
+    older = only_older and row >= 0 and np.isfinite(reference)
+    for j in range(n):
+        c = candidates[j]
+        cosine = _row_dot(indptr, indices, data, c, dense)
+        if alpha > 0.0:
+            topical = 0.0
+            for t in range(latent.shape[1]):
+                topical += np.float64(q_latent[t]) * np.float64(latent[c, t])
+            raw = min(max((1.0 - alpha) * np.float64(cosine) + alpha * topical, 0.0), 1.0)
+        else:
+            raw = np.float64(cosine)
+        ok = allowed[c]
+        if row >= 0:  # not itself, its translations or its copies
+            ok = ok and groups[c] != groups[row]
+            ok = ok and not (duplicates and _round6(np.float64(cosine)) >= threshold)
+        age = reference - days[c]  # NaN where either date is unknown
+        if age > max_age or (older and not age > 0.0):  # max_age NaN: no window
+            ok = False
+        if half_life == half_life and age > 0.0:  # NaN: no decay
+            raw = raw * np.exp2(-age / half_life)
+        value = _round6(min(max(raw, 0.0), 1.0))
+        if ok and value > 0.0 and (min_score <= 0.0 or value >= min_score):
+            keep[j] = True
+            shown[j] = value
+    for p in range(q_indices.size):
+        dense[q_indices[p]] = 0.0
+    kept = np.flatnonzero(keep)
+    # best first: score descending, then the tie-break rank (two stable sorts)
+    order = kept[np.argsort(ranks[candidates[kept]], kind="mergesort")]
+    order = order[np.argsort(-shown[order], kind="mergesort")]
+    chosen = 0
+    for j in order:
+        if chosen >= k:
+            break
+        c = candidates[j]
+        ruled_out = False
+        same_author = 0
+        for i in range(chosen):
+            if groups[out_rows[i]] == groups[c]:  # one article per translation group
+                ruled_out = True
+            if authors[c] >= 0 and authors[out_rows[i]] == authors[c]:
+                same_author += 1
+        if ruled_out or (cap >= 0 and same_author >= cap):
+            continue
+        if duplicates and chosen > 0:
+            for p in range(indptr[c], indptr[c + 1]):
+                other[indices[p]] = data[p]
+            highest = -np.inf
+            for i in range(chosen):
+                highest = max(highest, np.float64(
+                    _row_dot(indptr, indices, data, out_rows[i], other)))
+            for p in range(indptr[c], indptr[c + 1]):
+                other[indices[p]] = 0.0
+            if _round6(highest) >= threshold:
+                continue
+        out_rows[chosen] = c
+        out_scores[chosen] = shown[j]
+        chosen += 1
+    return chosen
+
+
+@_jit
+def _choose_rows(rows, starts, candidates, model, rules, width, out_rows, out_scores,
+                 out_lengths):
+    indptr, indices, data, latent = model[0], model[1], model[2], model[3]
+    days = model[8]
+    dense = np.zeros(width, dtype=np.float32)
+    other = np.zeros(width, dtype=np.float32)
+    for i in range(rows.size):
+        row = rows[i]
+        lo, hi = indptr[row], indptr[row + 1]
+        out_lengths[i] = _choose_one(indices[lo:hi], data[lo:hi], latent[row], row,
+                                     days[row], candidates[starts[i]:starts[i + 1]],
+                                     model, rules, dense, other, out_rows[i], out_scores[i])
+
+
+@_jit
+def _choose_single(q_indices, q_data, q_latent, row, reference, candidates, model, rules, width,
+                   out_rows, out_scores):
+    dense = np.zeros(width, dtype=np.float32)
+    other = np.zeros(width, dtype=np.float32)
+    return _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model,
+                       rules, dense, other, out_rows, out_scores)
+
+
+def model_of(matrix, latent, allowed, groups, authors, ranks, days) -> tuple:
+    """The arrays a list is chosen from, in the types the kernels are compiled for
+    (views where they already are)."""
+    return (np.asarray(matrix.indptr), np.asarray(matrix.indices, dtype=matrix.indptr.dtype),
+            np.asarray(matrix.data, dtype=np.float32),
+            np.ascontiguousarray(latent, dtype=np.float32), np.asarray(allowed, dtype=np.bool_),
+            np.asarray(groups, dtype=np.int64), np.asarray(authors, dtype=np.int64),
+            np.asarray(ranks, dtype=np.int64), np.asarray(days, dtype=np.float64))
+
+
+def rules_of(*, alpha: float, k: int, max_per_author: int | None,
+             duplicate_threshold: float | None, min_score: float,
+             max_age_days: float | None, only_older: bool,
+             half_life_days: float | None) -> tuple:
+    """The settings a list is chosen by (None: off)."""
+    return (float(alpha), int(k), -1 if max_per_author is None else int(max_per_author),
+            2.0 if duplicate_threshold is None else float(duplicate_threshold),
+            float(min_score), np.nan if max_age_days is None else float(max_age_days),
+            bool(only_older), np.nan if half_life_days is None else float(half_life_days))
+
+
+def choose_rows(rows: np.ndarray, candidates: list[np.ndarray], model: tuple, rules: tuple,
+                width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lists of indexed articles ``rows``, each among its ``candidates`` (ascending).
+
+    Returns
+    -------
+    chosen : ndarray of shape (len(rows), k), int64
+        Article numbers best first; past a list's length, -1.
+    scores : ndarray of shape (len(rows), k)
+        Their shown scores, rounded.
+    lengths : ndarray of shape (len(rows),)
+    """
+    k = rules[1]
+    starts = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([c.size for c in candidates], out=starts[1:])
+    flat = np.concatenate(candidates).astype(np.int64) if candidates else np.zeros(0, np.int64)
+    chosen = np.full((len(rows), k), -1, dtype=np.int64)
+    scores = np.zeros((len(rows), k))
+    lengths = np.zeros(len(rows), dtype=np.int64)
+    _choose_rows(np.asarray(rows, dtype=np.int64), starts, flat, model, rules, width,
+                 chosen, scores, lengths)
+    return chosen, scores, lengths
+
+
+def choose_one(indices: np.ndarray, data: np.ndarray, latent: np.ndarray, row: int,
+               reference: float, candidates: np.ndarray, model: tuple, rules: tuple,
+               width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The list of one query among its ``candidates``: tf-idf ``indices``/``data``, unit
+    ``latent`` vector, ``row`` (the indexed article, or -1 for free text) and
+    ``reference`` (the day ages count back from).
+
+    Returns
+    -------
+    rows, scores : ndarray
+        Best first; shorter than k when the candidates run out.
+    """
+    k = rules[1]
+    chosen = np.full(k, -1, dtype=np.int64)
+    scores = np.zeros(k)
+    length = _choose_single(np.asarray(indices, dtype=model[0].dtype),
+                            np.asarray(data, dtype=np.float32),
+                            np.ascontiguousarray(latent, dtype=np.float32), int(row),
+                            float(reference), np.asarray(candidates, dtype=np.int64), model,
+                            rules, int(width), chosen, scores)
+    return chosen[:length], scores[:length]

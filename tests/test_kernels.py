@@ -1,0 +1,72 @@
+"""The compiled lists equal the numpy path's, setting by setting.
+
+``recommender.kernels`` chooses the lists without MMR, pins or per-call filters; the
+numpy path (:meth:`RelatedIndex._choose`) chooses every other list, and all lists when
+numba is missing. The two must give the same articles and the same scores.
+"""
+
+import numpy as np
+import pytest
+
+from benchmarks import synthetic
+from recommender import RelatedIndex, kernels
+from recommender.corpus import Article
+
+pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
+
+SETTINGS = {
+    "defaults": {},
+    "tight rules": {"max_per_author": 1, "duplicate_threshold": 0.3},
+    "no rules": {"max_per_author": None, "duplicate_threshold": None},
+    "time and floor": {"half_life_days": 2000, "max_age_days": 4000, "only_older": True,
+                       "min_score": 0.05},
+    "no latent": {"latent_components": 0},
+}
+
+
+@pytest.fixture(scope="module")
+def articles():
+    records = list(synthetic.generate(700, seed=11, mean_words=60, n_authors=25))
+    # a translation pair and a copy, so that groups and near-duplicates take part
+    records[5].update(lang="en", translation_of=records[4]["id"], body=records[4]["body"])
+    records[9].update(body=records[8]["body"], title=records[8]["title"])
+    return [Article(**{key: value for key, value in record.items()
+                       if key in Article.__dataclass_fields__}) for record in records]
+
+
+def _both(articles, settings, monkeypatch):
+    """The same index built twice: with the kernels, and with the numpy path only."""
+    built = {}
+    for compiled in (True, False):
+        with monkeypatch.context() as patch:
+            patch.setattr(kernels, "AVAILABLE", compiled)
+            built[compiled] = RelatedIndex(candidates=40, **settings).fit(articles)
+    return built[True], built[False]
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_compiled_lists_equal_the_numpy_lists(articles, name, monkeypatch):
+    compiled, plain = _both(articles, SETTINGS[name], monkeypatch)
+    calls = []
+    choose_rows = kernels.choose_rows
+    monkeypatch.setattr(kernels, "choose_rows",
+                        lambda *args: calls.append(1) or choose_rows(*args))
+    compiled.precompute(10)
+    assert calls, "the kernels chose no list"
+    monkeypatch.setattr(kernels, "AVAILABLE", False)
+    plain.precompute(10)
+    np.testing.assert_array_equal(compiled.lists_[0], plain.lists_[0])
+    np.testing.assert_array_equal(compiled.lists_[1], plain.lists_[1])
+    # full lists are the kernels' (a short one goes on to the numpy path's wider net)
+    assert ((compiled.lists_[0] >= 0).sum(axis=1) == 10).mean() > 0.9
+
+
+@pytest.mark.parametrize("name", ["defaults", "tight rules", "time and floor"])
+def test_compiled_lookups_and_free_text_equal_the_numpy_ones(articles, name, monkeypatch):
+    compiled, plain = _both(articles, SETTINGS[name], monkeypatch)
+    ids = [a.id for a in articles[::37]]
+    texts = [a.body for a in articles[3::53]]
+    got = ([compiled.related(i, k=7) for i in ids], [compiled.similar(t) for t in texts])
+    monkeypatch.setattr(kernels, "AVAILABLE", False)
+    want = ([plain.related(i, k=7) for i in ids], [plain.similar(t) for t in texts])
+    assert got == want
