@@ -28,7 +28,8 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     from .clusters import LatentClusters
 
-__all__ = ["prune_rows", "top_candidates", "block_candidates", "best_columns", "add_products"]
+__all__ = ["prune_rows", "top_candidates", "block_candidates", "best_columns", "add_products",
+           "latent_estimate"]
 
 
 def prune_rows(rows: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -168,8 +169,7 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
         Per query, candidate article numbers in ascending order.
     """
     if alpha > 0.0 and latent.shape[1] and clusters is None:
-        estimate = np.asarray(latent_rows, np.float32) @ np.asarray(latent, np.float32).T
-        estimate *= np.float32(alpha)
+        estimate = latent_estimate(latent_rows, latent, alpha)
         add_products(estimate, pruned, transposed, 1.0 - alpha)
         return _top_of_block(estimate, count)
     partial = sp.csr_matrix(pruned @ transposed)
@@ -177,6 +177,15 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
         return clusters.block_candidates(partial, latent_rows, latent, alpha, count)
     return [best_columns(partial.indices[start:end].astype(np.int64), partial.data[start:end], count)
             for start, end in zip(partial.indptr[:-1], partial.indptr[1:])]
+
+
+def latent_estimate(latent_rows: np.ndarray, latent: np.ndarray, alpha: float) -> np.ndarray:
+    """``alpha`` times the latent cosines of a block of queries with every article: the
+    dense part of the estimate (float32, one row per query), to which the partial tf-idf
+    products are added."""
+    estimate = np.asarray(latent_rows, np.float32) @ np.asarray(latent, np.float32).T
+    estimate *= np.float32(alpha)
+    return estimate
 
 
 #: Mean posting length from which a query row is added a term at a time (see

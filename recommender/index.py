@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .analysis import analyse_text, make_analyzer
-from .candidates import block_candidates, prune_rows
+from .candidates import block_candidates, latent_estimate, prune_rows
 from .catalog import Entry
 from .clusters import CLUSTERED_FROM, LatentClusters
 from .corpus import Article, CorpusCheck
@@ -754,6 +754,13 @@ class RelatedIndex:
         return self._groups_of_latent
 
     def _block_candidates(self, start: int, stop: int, count: int) -> list[np.ndarray]:
+        alpha = self._latent_weight()
+        if alpha and self._latent_groups() is None and _kernels().AVAILABLE:
+            # the same candidates, the tf-idf part added and the best taken compiled
+            return _kernels().block_candidates(
+                latent_estimate(self.latent_vectors_[start:stop], self.latent_vectors_, alpha),
+                self._compiled_model(), start, self._settings["candidate_terms"], 1.0 - alpha,
+                self._term_index(), count)
         pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
         return block_candidates(pruned, self._term_index(), self.latent_vectors_[start:stop],
                                 self.latent_vectors_, self._latent_weight(), count,

@@ -24,7 +24,7 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; this keeps a broken install usable
     numba = None
 
-__all__ = ["AVAILABLE", "choose_one", "choose_rows", "model_of", "rules_of"]
+__all__ = ["AVAILABLE", "block_candidates", "choose_one", "choose_rows", "model_of", "rules_of"]
 
 AVAILABLE = numba is not None
 
@@ -39,11 +39,15 @@ def _round6(value):
     return np.rint(value * 1e6) / 1e6
 
 
+# Loops index with unsigned integers: numba checks a signed index for a negative value
+# (counting from the end) at every access, which costs a third of a dot product.
+
+
 @_jit
 def _row_dot(indptr, indices, data, row, dense):
     total = np.float32(0.0)
-    for p in range(indptr[row], indptr[row + 1]):
-        total += data[p] * dense[indices[p]]
+    for p in range(np.uint64(indptr[row]), np.uint64(indptr[row + 1])):
+        total += data[p] * dense[np.uint64(indices[p])]
     return total
 
 
@@ -66,8 +70,9 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
         cosine = _row_dot(indptr, indices, data, c, dense)
         if alpha > 0.0:
             topical = 0.0
-            for t in range(latent.shape[1]):
-                topical += np.float64(q_latent[t]) * np.float64(latent[c, t])
+            vector = latent[c]
+            for t in range(np.uint64(vector.size)):
+                topical += np.float64(q_latent[t]) * np.float64(vector[t])
             raw = min(max((1.0 - alpha) * np.float64(cosine) + alpha * topical, 0.0), 1.0)
         else:
             raw = np.float64(cosine)
@@ -145,6 +150,54 @@ def _choose_single(q_indices, q_data, q_latent, row, reference, candidates, mode
                        rules, dense, other, out_rows, out_scores)
 
 
+@_jit
+def _heaviest_terms(indices, data, keep):
+    """Positions of a row's ``keep`` largest weights (ties: the lower column), in column
+    order, as :func:`recommender.candidates.prune_rows` keeps them."""
+    if indices.size <= keep:
+        return np.arange(indices.size)
+    order = np.argsort(-data, kind="mergesort")[:keep]  # stable: lower column first
+    return np.sort(order)
+
+
+@_jit
+def _best_of(estimate, count):
+    """Columns of the ``count`` highest positive estimates (ties: the lower column),
+    ascending: :func:`recommender.candidates.top_candidates`. A strided sample guesses a
+    threshold that about ``2 * count`` columns pass; too few, and every positive one is
+    ranked."""
+    sample = estimate[::32].copy()
+    picks = min(sample.size, 2 * count // 32 + 1)
+    threshold = np.float32(1.401298464324817e-45)  # the smallest positive float32
+    if picks > 0:
+        threshold = max(threshold, -np.partition(-sample, picks - 1)[picks - 1])
+    passed = np.flatnonzero(estimate >= threshold)
+    if passed.size < count:
+        passed = np.flatnonzero(estimate > 0.0)
+    if passed.size > count:
+        order = np.argsort(-estimate[passed], kind="mergesort")[:count]
+        passed = np.sort(passed[order])
+    return passed
+
+
+@_jit
+def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
+                      t_indptr, t_indices, t_data, count, out, starts):
+    for i in range(estimate.shape[0]):
+        row = first + i
+        lo, hi = indptr[row], indptr[row + 1]
+        target = estimate[i]
+        for p in _heaviest_terms(indices[lo:hi], data[lo:hi], keep):
+            term = indices[lo + p]
+            factor = data[lo + p] * weight
+            for q in range(np.uint64(t_indptr[term]), np.uint64(t_indptr[term + 1])):
+                target[np.uint64(t_indices[q])] += t_data[q] * factor
+        found = _best_of(target, count)
+        starts[i + 1] = starts[i] + found.size
+        out[starts[i]:starts[i + 1]] = found
+    return starts
+
+
 def model_of(matrix, latent, allowed, groups, authors, ranks, days) -> tuple:
     """The arrays a list is chosen from, in the types the kernels are compiled for
     (views where they already are)."""
@@ -211,3 +264,19 @@ def choose_one(indices: np.ndarray, data: np.ndarray, latent: np.ndarray, row: i
                             float(reference), np.asarray(candidates, dtype=np.int64), model,
                             rules, int(width), chosen, scores)
     return chosen[:length], scores[:length]
+
+
+def block_candidates(estimate: np.ndarray, model: tuple, first: int, keep: int, weight: float,
+                     term_index, count: int) -> list[np.ndarray]:
+    """:func:`recommender.candidates.block_candidates` for rows ``first, first + 1, ...``
+    of the index, given their latent estimate (``alpha * latent cosines``, float32, one
+    row per query; added to in place): the same candidates, in one pass per row.
+    """
+    indptr, indices, data = model[0], model[1], model[2]
+    out = np.empty(estimate.shape[0] * count, dtype=np.int64)
+    starts = np.zeros(estimate.shape[0] + 1, dtype=np.int64)
+    _block_candidates(estimate, indptr, indices, data, int(first), int(keep),
+                      np.float32(weight), np.asarray(term_index.indptr),
+                      np.asarray(term_index.indices), np.asarray(term_index.data, np.float32),
+                      int(count), out, starts)
+    return [out[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())]

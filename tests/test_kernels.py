@@ -70,3 +70,16 @@ def test_compiled_lookups_and_free_text_equal_the_numpy_ones(articles, name, mon
     monkeypatch.setattr(kernels, "AVAILABLE", False)
     want = ([plain.related(i, k=7) for i in ids], [plain.similar(t) for t in texts])
     assert got == want
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_candidates_equal_the_numpy_candidates(articles, seed, monkeypatch):
+    index = RelatedIndex(candidates=40 + 30 * seed, candidate_terms=5 + 10 * seed).fit(articles)
+    count = index._candidate_count(10)
+    block = index._block_rows()
+    compiled = index._block_candidates(0, block, count)
+    monkeypatch.setattr(kernels, "AVAILABLE", False)
+    plain = index._block_candidates(0, block, count)
+    assert len(compiled) == len(plain) == min(block, len(articles))
+    for got, want in zip(compiled, plain):
+        np.testing.assert_array_equal(got, want)
