@@ -754,17 +754,28 @@ class RelatedIndex:
         return self._groups_of_latent
 
     def _block_candidates(self, start: int, stop: int, count: int) -> list[np.ndarray]:
-        alpha = self._latent_weight()
-        if alpha and self._latent_groups() is None and _kernels().AVAILABLE:
-            # the same candidates, the tf-idf part added and the best taken compiled
-            return _kernels().block_candidates(
-                latent_estimate(self.latent_vectors_[start:stop], self.latent_vectors_, alpha),
-                self._compiled_model(), start, self._settings["candidate_terms"], 1.0 - alpha,
-                self._term_index(), count)
+        if self._compiled_candidates(self._latent_groups()):
+            matrix = self.matrix_
+            return self._candidates_of((matrix.indptr, matrix.indices, matrix.data), start,
+                                       self.latent_vectors_[start:stop], count)
         pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
         return block_candidates(pruned, self._term_index(), self.latent_vectors_[start:stop],
                                 self.latent_vectors_, self._latent_weight(), count,
                                 self._latent_groups())
+
+    def _compiled_candidates(self, clusters: LatentClusters | None) -> bool:
+        """Whether :mod:`recommender.kernels` finds the candidates (the dense estimate, no
+        latent groups, numba there): the same candidates as the numpy path."""
+        return bool(self._latent_weight()) and clusters is None and _kernels().AVAILABLE
+
+    def _candidates_of(self, queries: tuple, first: int, latent: np.ndarray,
+                       count: int) -> list[np.ndarray]:
+        """Compiled candidates of rows ``first, ...`` of ``queries`` (CSR arrays) whose
+        latent vectors are ``latent``."""
+        alpha = self._latent_weight()
+        return _kernels().block_candidates(
+            latent_estimate(latent, self.latent_vectors_, alpha), queries, first,
+            self._settings["candidate_terms"], 1.0 - alpha, self._term_index(), count)
 
     def _approximate_row(self, row: int, k: int, filters: dict[str, Any],
                          candidates: np.ndarray | None = None):
@@ -785,7 +796,11 @@ class RelatedIndex:
         pruned = None
         rules = self._compiled_rules(k, row, filters)
         while count < len(self.ids_):
-            if candidates is None:
+            if candidates is None and self._compiled_candidates(
+                    self._latent_groups(make=False)):
+                candidates = self._candidates_of((query.indptr, query.indices, query.data), 0,
+                                                 latent, count)[0]
+            elif candidates is None:
                 if pruned is None:
                     pruned = prune_rows(query.tocsr(), self._settings["candidate_terms"])
                 candidates = block_candidates(pruned, self._term_index(), latent,

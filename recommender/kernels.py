@@ -266,17 +266,19 @@ def choose_one(indices: np.ndarray, data: np.ndarray, latent: np.ndarray, row: i
     return chosen[:length], scores[:length]
 
 
-def block_candidates(estimate: np.ndarray, model: tuple, first: int, keep: int, weight: float,
-                     term_index, count: int) -> list[np.ndarray]:
+def block_candidates(estimate: np.ndarray, queries: tuple, first: int, keep: int,
+                     weight: float, term_index, count: int) -> list[np.ndarray]:
     """:func:`recommender.candidates.block_candidates` for rows ``first, first + 1, ...``
-    of the index, given their latent estimate (``alpha * latent cosines``, float32, one
-    row per query; added to in place): the same candidates, in one pass per row.
+    of ``queries`` (CSR arrays: indptr, indices, data), given their latent estimate
+    (``alpha * latent cosines``, float32, one row per query; added to in place): the
+    same candidates, in one pass per row.
     """
-    indptr, indices, data = model[0], model[1], model[2]
+    indptr, indices, data = queries
     out = np.empty(estimate.shape[0] * count, dtype=np.int64)
     starts = np.zeros(estimate.shape[0] + 1, dtype=np.int64)
-    _block_candidates(estimate, indptr, indices, data, int(first), int(keep),
-                      np.float32(weight), np.asarray(term_index.indptr),
-                      np.asarray(term_index.indices), np.asarray(term_index.data, np.float32),
-                      int(count), out, starts)
+    _block_candidates(estimate, np.asarray(indptr), np.asarray(indices),
+                      np.asarray(data, dtype=np.float32),
+                      int(first), int(keep), np.float32(weight),
+                      np.asarray(term_index.indptr), np.asarray(term_index.indices),
+                      np.asarray(term_index.data, np.float32), int(count), out, starts)
     return [out[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())]
