@@ -161,28 +161,38 @@ def _heaviest_terms(indices, data, keep):
 
 
 @_jit
-def _best_of(estimate, count):
+def _best_of(estimate, count, passed):
     """Columns of the ``count`` highest positive estimates (ties: the lower column),
     ascending: :func:`recommender.candidates.top_candidates`. A strided sample guesses a
     threshold that about ``2 * count`` columns pass; too few, and every positive one is
-    ranked."""
+    ranked. ``passed``: scratch of the estimate's length."""
     sample = estimate[::32].copy()
     picks = min(sample.size, 2 * count // 32 + 1)
     threshold = np.float32(1.401298464324817e-45)  # the smallest positive float32
     if picks > 0:
         threshold = max(threshold, -np.partition(-sample, picks - 1)[picks - 1])
-    passed = np.flatnonzero(estimate >= threshold)
-    if passed.size < count:
-        passed = np.flatnonzero(estimate > 0.0)
-    if passed.size > count:
-        order = np.argsort(-estimate[passed], kind="mergesort")[:count]
-        passed = np.sort(passed[order])
-    return passed
+    found = 0
+    for j in range(np.uint64(estimate.size)):
+        if estimate[j] >= threshold:
+            passed[found] = j
+            found += 1
+    if found < count:
+        found = 0
+        for j in range(np.uint64(estimate.size)):
+            if estimate[j] > 0.0:
+                passed[found] = j
+                found += 1
+    best = passed[:found]
+    if found > count:
+        order = np.argsort(-estimate[best], kind="mergesort")[:count]
+        return np.sort(best[order])
+    return best.copy()
 
 
 @_jit
 def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
                       t_indptr, t_indices, t_data, count, out, starts):
+    passed = np.empty(estimate.shape[1], dtype=np.int64)
     for i in range(estimate.shape[0]):
         row = first + i
         lo, hi = indptr[row], indptr[row + 1]
@@ -192,7 +202,7 @@ def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
             factor = data[lo + p] * weight
             for q in range(np.uint64(t_indptr[term]), np.uint64(t_indptr[term + 1])):
                 target[np.uint64(t_indices[q])] += t_data[q] * factor
-        found = _best_of(target, count)
+        found = _best_of(target, count, passed)
         starts[i + 1] = starts[i] + found.size
         out[starts[i]:starts[i + 1]] = found
     return starts
