@@ -182,11 +182,21 @@ def _best_of(estimate, count, passed):
             if estimate[j] > 0.0:
                 passed[found] = j
                 found += 1
-    best = passed[:found]
-    if found > count:
-        order = np.argsort(-estimate[best], kind="mergesort")[:count]
-        return np.sort(best[order])
-    return best.copy()
+    best = passed[:found]  # ascending
+    if found <= count:
+        return best.copy()
+    values = estimate[best]
+    cut = np.partition(values, found - count)[found - count]  # the count-th largest
+    ties = count - np.count_nonzero(values > cut)  # how many equal to it make the cut
+    chosen = np.empty(count, dtype=np.int64)
+    taken = 0
+    for t in range(found):  # in column order, so ties go to the lower column
+        if values[t] > cut or (values[t] == cut and ties > 0):
+            if values[t] == cut:
+                ties -= 1
+            chosen[taken] = best[t]
+            taken += 1
+    return chosen
 
 
 @_jit

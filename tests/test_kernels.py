@@ -83,3 +83,16 @@ def test_compiled_candidates_equal_the_numpy_candidates(articles, seed, monkeypa
     assert len(compiled) == len(plain) == min(block, len(articles))
     for got, want in zip(compiled, plain):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("count", [1, 7, 64, 300, 2000])
+def test_compiled_best_estimates_break_ties_as_numpy_does(count):
+    # Few distinct values: most of the cut is ties, which go to the lower column.
+    from recommender.candidates import top_candidates
+
+    rng = np.random.default_rng(count)
+    for _ in range(20):
+        estimate = rng.choice(np.array([-0.1, 0.0, 0.1, 0.2, 0.3], np.float32), size=1500)
+        scratch = np.empty(estimate.size, dtype=np.int64)
+        np.testing.assert_array_equal(kernels._best_of(estimate, count, scratch),
+                                      top_candidates(estimate, count))
