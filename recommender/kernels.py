@@ -92,9 +92,14 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
     for p in range(q_indices.size):
         dense[q_indices[p]] = 0.0
     kept = np.flatnonzero(keep)
-    # best first: score descending, then the tie-break rank (two stable sorts)
-    order = kept[np.argsort(ranks[candidates[kept]], kind="mergesort")]
-    order = order[np.argsort(-shown[order], kind="mergesort")]
+    # Best first: score descending, then the tie-break rank. Scores are whole millionths
+    # and ranks unique, so one integer key orders them (an unstable sort is then exact).
+    key = np.empty(kept.size, dtype=np.int64)
+    span = np.int64(ranks.size)
+    for t in range(kept.size):
+        millionths = np.int64(np.rint(shown[kept[t]] * 1e6))
+        key[t] = (np.int64(1_000_000) - millionths) * span + ranks[candidates[kept[t]]]
+    order = kept[np.argsort(key)]
     chosen = 0
     for j in order:
         if chosen >= k:
