@@ -1,10 +1,13 @@
-"""The common case of choosing a list, compiled: exact scores of a query's candidates,
-the filters of the settings, and the greedy choice under the author cap, translation
-groups and near-duplicate rule, in one pass per query without numpy's per-call cost.
+"""The common case of a list, compiled: finding a query's candidates, their exact
+scores, the filters of the settings, and the greedy choice under the author cap,
+translation groups and near-duplicate rule, in one pass per query without numpy's
+per-call cost.
 
-This is :meth:`RelatedIndex._choose` with :func:`recommender.selection.select`, written
-out for lists without MMR, pins or per-call filters (the lists of a build, and most
-lookups); everything else goes through them. Every step does the arithmetic of the
+:func:`block_candidates` is :func:`recommender.candidates.block_candidates` for the
+dense estimate (the same candidates). :func:`choose_rows` and :func:`choose_one` are
+:meth:`RelatedIndex._choose` with :func:`recommender.selection.select`, written out for
+lists without MMR, pins or per-call filters (the lists of a build, and most lookups);
+everything else goes through them. Every step does the arithmetic of the
 numpy path in the same order — float32 sums of products in column order for tf-idf
 cosines, the same float64 blend, clip and rounding — except the latent cosine, summed
 here one dimension after another where numpy's BLAS may group the sum differently
@@ -30,7 +33,12 @@ AVAILABLE = numba is not None
 
 
 def _jit(function):
-    return numba.njit(cache=True, nogil=True)(function) if AVAILABLE else function
+    if not AVAILABLE:
+        return function
+    try:
+        return numba.njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # nowhere to write the cache (a read-only install, no home):
+        return numba.njit(nogil=True)(function)  # compiled again in every process
 
 
 @_jit
