@@ -22,6 +22,7 @@ from .errors import ConfigError, NotFittedError, UnknownArticleError
 from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
 from .groups import author_keys, translation_groups
 from .latent import blend, leading_components, n_latent_components, unit_rows
+from .packing import pack_lists, unpack_lists
 from .parallel import dispatch, in_process, parallel_map, task_groups
 from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
@@ -619,7 +620,7 @@ class RelatedIndex:
                              scatter=[state], **where)
         with closing(parts):  # a caller that stops early cancels the work left
             for part in parts:
-                yield from _unpacked(part)
+                yield from unpack_lists(part)
 
     def _block_rows(self) -> int:
         """Rows scored at once when computing every list."""
@@ -1038,33 +1039,7 @@ def _kernels():
 
 def _lists_task(state: RelatedIndex, starts: Sequence[int], block: int, k: int,
                 exact: bool) -> tuple:
-    return _packed(state._lists_of_blocks(starts, block, k, exact))
-
-
-def _packed(lists: Iterable[tuple[int, tuple]]) -> tuple:
-    """``(row, (pins, pin scores, rows, scores))`` items as five arrays, to send back from a
-    worker: unpickling four small arrays per list cost the main process a quarter of
-    a second per 10,000 lists."""
-    rows, parts = [], ([], [], [], [])
-    for row, chosen in lists:
-        rows.append(row)
-        for part, array in zip(parts, chosen):
-            part.append(array)
-    sizes = np.array([[len(array) for array in part] for part in parts], dtype=np.int64)
-    kinds = (np.int64, np.float64, np.int64, np.float64)
-    return (np.array(rows, dtype=np.int64), sizes,
-            *(np.concatenate(part).astype(kind) if part else np.zeros(0, kind)
-              for part, kind in zip(parts, kinds)))
-
-
-def _unpacked(packed: tuple) -> Iterator[tuple[int, tuple]]:
-    """The items :func:`_packed` packed, in order."""
-    rows, sizes, *arrays = packed
-    ends = np.cumsum(sizes, axis=1).tolist()
-    starts = [[0] + part[:-1] for part in ends]
-    for i, row in enumerate(rows.tolist()):
-        yield row, tuple(array[start[i]:end[i]]
-                         for array, start, end in zip(arrays, starts, ends))
+    return pack_lists(state._lists_of_blocks(starts, block, k, exact))
 
 
 def _rounded(value: float) -> float:

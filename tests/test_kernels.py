@@ -96,17 +96,3 @@ def test_compiled_best_estimates_break_ties_as_numpy_does(count):
         scratch = np.empty(estimate.size, dtype=np.int64)
         np.testing.assert_array_equal(kernels._best_of(estimate, count, scratch),
                                       top_candidates(estimate, count))
-
-
-def test_lists_sent_back_by_workers_unpack_to_what_was_packed():
-    from recommender.index import _packed, _unpacked
-
-    lists = [(3, (np.array([7]), np.array([0.5]), np.array([1, 2]), np.array([0.4, 0.3]))),
-             (4, (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0))),
-             (5, (np.zeros(0, np.int64), np.zeros(0), np.array([9]), np.array([0.2])))]
-    back = list(_unpacked(_packed(iter(lists))))
-    assert [row for row, _ in back] == [3, 4, 5]
-    for (_, want), (_, got) in zip(lists, back):
-        for a, b in zip(want, got):
-            np.testing.assert_array_equal(a, b)
-    assert list(_unpacked(_packed(iter([])))) == []
