@@ -4,6 +4,7 @@ groups (one language version of a piece per list)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -25,6 +26,7 @@ def author_keys(entries: Sequence[Entry]) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=1 << 17)  # every load and update groups every article again
 def url_slug(url: str | None) -> str | None:
     """The last non-empty path segment of a url, lower-cased; None when there is none."""
     if not url:

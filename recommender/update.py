@@ -34,13 +34,14 @@ __all__ = ["update_index", "DRIFT_WARNING"]
 DRIFT_WARNING = 0.2
 
 
-def _display(index: Any, row: int) -> list[tuple]:
+def _display(lists: tuple[np.ndarray, np.ndarray], entries: Sequence[Entry],
+             row: int) -> list[tuple]:
     """What ``export`` writes for the kept list of ``row``: ids, order and shown fields."""
-    ids, scores = index.lists_
+    ids, scores = lists
     out = []
     for i, score in zip(ids[row].tolist(), scores[row].tolist()):
         if i >= 0:
-            e = index.entries_[i]
+            e = entries[i]
             out.append((e.id, e.title, e.url, e.author, e.date, e.blurb, score))
     return out
 
@@ -69,7 +70,9 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
         index.precompute(10)
     width = index.lists_[0].shape[1]
     old_position = dict(index._position)
-    old_display = {ident: _display(index, row) for ident, row in old_position.items()}
+    # Lists are compared before and after only where they were recomputed: every other
+    # list keeps its articles, and those articles their fields.
+    old_lists, old_entries = index.lists_, index.entries_
     digests = {e.id: e.digest for e in index.entries_}
     added = [a for a in articles if a.id not in old_position]
     updated = [a for a in articles if a.id in old_position]
@@ -165,8 +168,10 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
         scores[row, :chosen.size] = np.concatenate((pin_scores, values))
     index.lists_ = (ids, scores)
     index.model_changes_ = getattr(index, "model_changes_", 0) + len(fresh)
-    changed = sorted(ident for ident in old_display
-                     if ident in position and _display(index, position[ident]) != old_display[ident])
+    changed = sorted(ident for ident, row in old_position.items()
+                     if ident in position and stale[position[ident]]
+                     and _display(index.lists_, index.entries_, position[ident])
+                     != _display(old_lists, old_entries, row))
     drift = index.model_changes_ / max(getattr(index, "model_articles_", n), 1)
     return {
         "added": sorted(a.id for a in added),
