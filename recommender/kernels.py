@@ -60,6 +60,18 @@ def _row_dot(indptr, indices, data, row, dense):
 
 
 @_jit
+def _put(dense, indices, values):
+    for p in range(indices.size):
+        dense[indices[p]] = values[p]
+
+
+@_jit
+def _clear(dense, indices):
+    for p in range(indices.size):
+        dense[indices[p]] = 0.0
+
+
+@_jit
 def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, rules,
                 dense, other, out_rows, out_scores):
     """The list of one query (``row`` -1 for free text); returns its length. ``dense``
@@ -68,8 +80,7 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
     alpha, k, cap, threshold, min_score, max_age, only_older, half_life = rules
     duplicates = threshold <= 1.0  # the setting is (0, 1], or off
     n = candidates.size
-    for p in range(q_indices.size):
-        dense[q_indices[p]] = q_data[p]
+    _put(dense, q_indices, q_data)
     shown = np.zeros(n)
     keep = np.zeros(n, dtype=np.bool_)
     older = only_older and row >= 0 and np.isfinite(reference)
@@ -97,8 +108,7 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
         if ok and value > 0.0 and (min_score <= 0.0 or value >= min_score):
             keep[j] = True
             shown[j] = value
-    for p in range(q_indices.size):
-        dense[q_indices[p]] = 0.0
+    _clear(dense, q_indices)
     kept = np.flatnonzero(keep)
     # Best first: score descending, then the tie-break rank. Scores are whole millionths
     # and ranks unique, so one integer key orders them (an unstable sort is then exact).
@@ -123,14 +133,13 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
         if ruled_out or (cap >= 0 and same_author >= cap):
             continue
         if duplicates and chosen > 0:
-            for p in range(indptr[c], indptr[c + 1]):
-                other[indices[p]] = data[p]
+            lo, hi = indptr[c], indptr[c + 1]
+            _put(other, indices[lo:hi], data[lo:hi])
             highest = -np.inf
             for i in range(chosen):
                 highest = max(highest, np.float64(
                     _row_dot(indptr, indices, data, out_rows[i], other)))
-            for p in range(indptr[c], indptr[c + 1]):
-                other[indices[p]] = 0.0
+            _clear(other, indices[lo:hi])
             if _round6(highest) >= threshold:
                 continue
         out_rows[chosen] = c

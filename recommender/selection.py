@@ -144,8 +144,9 @@ def _greedy(rows, values, k, diversity, authors, groups, similarity) -> list[int
             continue
         if chosen and closest[position] >= diversity.duplicate_threshold:
             continue
-        if not quotas.admit(position):
+        if not quotas.allows(position):
             continue
+        quotas.admit(position)
         chosen.append(position)
         cosines = np.round(np.clip(compare.among(position), 0.0, 1.0), SCORE_DECIMALS)
         np.maximum(closest, cosines, out=closest)
@@ -185,7 +186,7 @@ def _rounded(value: float) -> float:
 
 class _Quotas:
     """The per-author cap and one article per translation group, over a pool, read from
-    plain lists: :meth:`grouped_out` tests, :meth:`admit` tests the cap and counts."""
+    plain lists: :meth:`grouped_out` and :meth:`allows` test, :meth:`admit` counts."""
 
     def __init__(self, rows, diversity, authors, groups):
         self.cap = diversity.max_per_author if authors is not None else None
@@ -204,13 +205,10 @@ class _Quotas:
             return True
         return self.per_author.get(self.author_of[position], 0) < self.cap
 
-    def admit(self, position: int) -> bool:
-        """Whether the author cap lets this article in; if so, it is counted as chosen."""
+    def admit(self, position: int) -> None:
+        """Count this article as chosen (its author, its translation group)."""
         if self.cap is not None and self.author_of[position] >= 0:
             author = self.author_of[position]
-            if self.per_author.get(author, 0) >= self.cap:
-                return False
             self.per_author[author] = self.per_author.get(author, 0) + 1
         if self.group_of is not None:
             self.used_groups.add(self.group_of[position])
-        return True

@@ -148,9 +148,9 @@ class PoolCosines:
         self._pool = take_rows(matrix, rows)
         self._dense = np.zeros(matrix.shape[1], dtype=matrix.dtype)  # reset after each use
 
-    def among(self, i: int, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Cosines (float64) of row ``i`` with each of the rows ``start:stop``."""
-        return self._dot_with(i, self._pool, start, stop).astype(np.float64)
+    def among(self, i: int) -> np.ndarray:
+        """Cosines (float64) of row ``i`` with every row of the pool."""
+        return self._dot_with(i).astype(np.float64)
 
     def highest(self, i: int, others: list[int]) -> float:
         """The highest cosine of row ``i`` with the rows ``others`` (0.0 for none).
@@ -162,12 +162,13 @@ class PoolCosines:
         # One product over the stretch of rows that holds them all: the pass asks about
         # the articles chosen before a candidate, which lie close together before it.
         start, stop = min(others), max(others) + 1
-        found = self._dot_with(i, self._pool, start, stop)
+        found = self._dot_with(i, start, stop)
         return float(found[np.asarray(others) - start].max())
 
-    def _dot_with(self, i: int, rows: Rows, start: int = 0, stop: int | None = None):
+    def _dot_with(self, i: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Cosines (float32) of row ``i`` with the rows ``start:stop``."""
         columns, values = self._pool.row(i)
         self._dense[columns] = values
-        found = rows.dot(self._dense, start, stop)
+        found = self._pool.dot(self._dense, start, stop)
         self._dense[columns] = 0.0
         return found
