@@ -477,3 +477,47 @@ def test_scale_reports_a_failing_child(tmp_path: Path) -> None:
     with pytest.raises(scale.ScaleError, match=r"exit status 3(.|\n)*boom"):
         scale.run_process([sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"],
                           "child")
+
+
+def test_big_corpora_take_recall_on_a_sample_of_exact_lists(tmp_path, monkeypatch) -> None:
+    # Above REFERENCE_LIMIT only the first REFERENCE_SAMPLE articles (to the end of a
+    # block) get exact lists: ours_exact and brute force are timed on them and scaled,
+    # ours and sparse_dot_topn run on the whole corpus, lookups are drawn among them.
+    from benchmarks import workspace
+    from recommender import index as index_module
+
+    monkeypatch.setattr(index_module, "_BLOCK_CELLS", 64 * 64)  # blocks of 64 rows
+    monkeypatch.setattr(workspace, "REFERENCE_LIMIT", 200)
+    monkeypatch.setattr(workspace, "REFERENCE_SAMPLE", 70)
+    out = tmp_path / "speed"
+    assert runner.main([*SMALL, "--only", "all_pairs,related", "--no-report",
+                        "--out", str(out)]) == 0
+    by_name = {r["benchmark"]: r for r in harness.read_results(out)}
+    pairs = by_name["all_pairs"]
+    exact = pairs["methods"]["ours_exact"]
+    rows = exact["extrapolated_from_rows"]
+    assert rows == 128 and exact["recall_at_k"] == 1.0
+    assert pairs["methods"]["sklearn_brute"]["extrapolated_from_rows"] == rows
+    assert "extrapolated_from_rows" not in pairs["methods"]["ours"]
+    assert any(note.startswith("ours_exact: timed on the first") for note in pairs["notes"])
+    related = by_name["related"]
+    assert "ours_exact" in related["skipped"] and "ours_exact" not in related["methods"]
+    assert related["methods"]["ours"]["recall_at_k"] == 1.0
+
+
+def test_exact_lists_of_the_first_rows_are_those_of_the_full_pass(monkeypatch) -> None:
+    from benchmarks.workspace import exact_lists, lists_of
+    from recommender import Article, RelatedIndex
+    from recommender import index as index_module
+
+    monkeypatch.setattr(index_module, "_BLOCK_CELLS", 64 * 64)  # blocks of 64 rows
+
+    words = ["alfa", "beta", "gama", "delta", "epsilon", "zeta", "eta", "teta"]
+    articles = [Article(id=f"a{i}", title=f"t{i}",
+                        body=" ".join(words[(i * j) % 8] for j in range(1, 12)))
+                for i in range(150)]
+    index = RelatedIndex(latent_components=0).fit(articles)
+    full = lists_of(index.iter_related(5, use_stored=False, exact=True))
+    part = exact_lists(index, 5, 30)
+    assert len(part) == 64 and part == full[:64]
+    assert exact_lists(index, 5, 500) == full
