@@ -59,18 +59,13 @@ def run(ws: Workspace) -> dict[str, Any]:
     result = ws.new_result(BENCHMARK, unit="corpus", warmup_rows=WARMUP_ROWS,
                            reference="iter_related(k, use_stored=False, exact=True)")
 
-    def ours(exact: bool):
-        return lists_of(index.iter_related(k, use_stored=False, exact=exact))
-
     def ours_warm(exact: bool):
         return lambda: list(itertools.islice(index.iter_related(k, use_stored=False,
                                                                 exact=exact), WARMUP_ROWS))
 
     sample = ws.truth_rows
     say(f"[{n:,}] all pairs: ours_exact" + (f" (first {sample:,} rows)" if sample < n else ""))
-    times, memory, exact = _timed(
-        ws, (lambda: ours(True)) if sample == n else (lambda: exact_lists(index, k, sample)),
-        ours_warm(True))
+    times, memory, exact = _timed(ws, lambda: exact_lists(index, k, sample), ours_warm(True))
     reference_from_run = not ws.has_truth
     if reference_from_run:
         ws.truth = exact
@@ -85,7 +80,8 @@ def run(ws: Workspace) -> dict[str, Any]:
     del exact
 
     say(f"[{n:,}] all pairs: ours")
-    times, memory, lists = _timed(ws, lambda: ours(False), ours_warm(False))
+    times, memory, lists = _timed(
+        ws, lambda: lists_of(index.iter_related(k, use_stored=False)), ours_warm(False))
     result["methods"]["ours"] = method_entry(
         times, kind="ours", exact=False, unit="corpus", items_per_run=n, memory=memory,
         description="iter_related(k, use_stored=False, exact=False)",

@@ -12,8 +12,8 @@ Methods (one timed call = one lookup of a random article id; the same ids for al
 Recall@k: against the exact lists of the same model, ``iter_related(k,
 use_stored=False, exact=True)`` (computed once per size; above 20,000 articles for the
 first 5,000, among which the ids are then drawn, and ``ours_exact`` is skipped); the
-exact mode must reach 1.0. For the baselines it is their overlap with our exact lists (information: they
-rank by another model).
+exact mode must reach 1.0. For the baselines it is their overlap with our exact lists
+(information: they rank by another model).
 """
 
 from __future__ import annotations

@@ -25,11 +25,11 @@ from recommender import Article, RelatedIndex
 from . import synthetic
 from .harness import DEFAULT_OUT, environment, now, say
 
-#: The article fields the index reads (``labels`` is the generator's ground truth).
 #: Up to this many articles every article gets an exact reference list; above, the first
 #: REFERENCE_SAMPLE do (recalls are then measured on them).
 REFERENCE_LIMIT = 20_000
 REFERENCE_SAMPLE = 5_000
+#: The article fields the index reads (``labels`` is the generator's ground truth).
 ARTICLE_FIELDS = ("id", "title", "body", "author", "date", "blurb", "tags", "lang", "url")
 
 
@@ -361,7 +361,7 @@ def exact_lists(index: RelatedIndex, k: int, rows: int) -> list[list[str]]:
     block = index._block_rows()
     stop = min(len(index), -(-rows // block) * block)
     chosen = index._lists(k, exact=True, rows=range(0, stop))
-    return [[item.id for item in index._results(None, picked)] for _, picked in chosen]
+    return lists_of((row, index._results(None, picked)) for row, picked in chosen)
 
 
 def lists_of(pairs) -> list[list[str]]:
