@@ -140,7 +140,8 @@ def best_columns(columns: np.ndarray, values: np.ndarray, count: int) -> np.ndar
 
 def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
                      latent_rows: np.ndarray, latent: np.ndarray, alpha: float,
-                     count: int, clusters: LatentClusters | None = None) -> list[np.ndarray]:
+                     count: int, clusters: LatentClusters | None = None, *,
+                     estimate: np.ndarray | None = None) -> list[np.ndarray]:
     """Candidates of a block of query rows: the best ``count`` articles by estimate.
 
     The estimate is ``(1 - alpha) * partial tf-idf cosine + alpha * latent cosine``,
@@ -162,6 +163,9 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
     clusters : LatentClusters, optional
         Groups of the articles' latent vectors: the latent cosine is then taken only
         against the query's nearest groups (see :mod:`recommender.clusters`).
+    estimate : ndarray of shape (b, n_articles), float32, optional
+        The latent part of the estimate when not :func:`latent_estimate` (a single
+        query's coarse one, :mod:`recommender.coarse`); added to in place.
 
     Returns
     -------
@@ -169,7 +173,8 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
         Per query, candidate article numbers in ascending order.
     """
     if alpha > 0.0 and latent.shape[1] and clusters is None:
-        estimate = latent_estimate(latent_rows, latent, alpha)
+        if estimate is None:
+            estimate = latent_estimate(latent_rows, latent, alpha)
         add_products(estimate, pruned, transposed, 1.0 - alpha)
         return _top_of_block(estimate, count)
     partial = sp.csr_matrix(pruned @ transposed)

@@ -16,6 +16,7 @@ from .analysis import analyse_text, make_analyzer
 from .candidates import block_candidates, latent_estimate, prune_rows
 from .catalog import Entry
 from .clusters import CLUSTERED_FROM, LatentClusters
+from .coarse import CoarseLatent
 from .corpus import Article, CorpusCheck
 from .counting import Counted, count_articles
 from .errors import ConfigError, NotFittedError, UnknownArticleError
@@ -420,6 +421,7 @@ class RelatedIndex:
         self._latent64 = None
         self._kernel_model = None
         self._components_t = None
+        self._coarse_latent = None
         self.lists_ = (np.zeros((len(entries), 0), np.int32), np.zeros((len(entries), 0)))
         self.lists_exact_ = False
         self._fitted = True
@@ -770,13 +772,26 @@ class RelatedIndex:
         return bool(self._latent_weight()) and clusters is None and _kernels().AVAILABLE
 
     def _candidates_of(self, queries: tuple, first: int, latent: np.ndarray,
-                       count: int) -> list[np.ndarray]:
+                       count: int, estimate: np.ndarray | None = None) -> list[np.ndarray]:
         """Compiled candidates of rows ``first, ...`` of ``queries`` (CSR arrays) whose
-        latent vectors are ``latent``."""
+        latent vectors are ``latent``; ``estimate``: their latent estimate, when not the
+        full one."""
         alpha = self._latent_weight()
+        if estimate is None:
+            estimate = latent_estimate(latent, self.latent_vectors_, alpha)
         return _kernels().block_candidates(
-            latent_estimate(latent, self.latent_vectors_, alpha), queries, first,
-            self._settings["candidate_terms"], 1.0 - alpha, self._term_index(), count)
+            estimate, queries, first, self._settings["candidate_terms"], 1.0 - alpha,
+            self._term_index(), count)
+
+    def _free_text_estimate(self, latent: np.ndarray) -> np.ndarray | None:
+        """The coarse latent estimate of one free-text query (see :mod:`recommender.coarse`),
+        or None where the candidates take no dense estimate."""
+        alpha = self._latent_weight()
+        if not alpha or self._latent_groups(make=False) is not None:
+            return None
+        if self._coarse_latent is None or self._coarse_latent.codes.shape[1] != len(self.ids_):
+            self._coarse_latent = CoarseLatent.of(self.latent_vectors_, self.latent_blocks_)
+        return self._coarse_latent.estimate(latent, alpha)
 
     def _approximate_row(self, row: int, k: int, filters: dict[str, Any],
                          candidates: np.ndarray | None = None):
@@ -796,17 +811,21 @@ class RelatedIndex:
         pins = self._pinned(row)
         pruned = None
         rules = self._compiled_rules(k, row, filters)
+        # Free text gets the coarse estimate; an article's own row keeps the one its
+        # stored list was computed with, so that a lookup recomputed agrees with the build.
+        coarse = self._free_text_estimate(latent) if row is None else None
         while count < len(self.ids_):
             if candidates is None and self._compiled_candidates(
                     self._latent_groups(make=False)):
                 candidates = self._candidates_of((query.indptr, query.indices, query.data), 0,
-                                                 latent, count)[0]
+                                                 latent, count, coarse)[0]
             elif candidates is None:
                 if pruned is None:
                     pruned = prune_rows(query.tocsr(), self._settings["candidate_terms"])
                 candidates = block_candidates(pruned, self._term_index(), latent,
                                               self.latent_vectors_, self._latent_weight(),
-                                              count, self._latent_groups(make=False))[0]
+                                              count, self._latent_groups(make=False),
+                                              estimate=coarse)[0]
             if rules is not None:  # the first net, compiled; a short list goes on below
                 rows, values = _kernels().choose_one(
                     query.indices, query.data, latent[0], -1 if row is None else row,
@@ -1026,7 +1045,7 @@ _NO_PINS.flags.writeable = False
 #: Attributes a worker computing lists does not need (and that cost most to send).
 _NOT_FOR_WORKERS = frozenset({"entries_", "field_tf_", "vocabulary_", "_analyzer",
                               "_term_column", "_tags", "_position", "_latent64",
-                              "_components_t", "_kernel_model"})
+                              "_components_t", "_kernel_model", "_coarse_latent"})
 
 
 def _kernels():

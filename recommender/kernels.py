@@ -27,7 +27,8 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; this keeps a broken install usable
     numba = None
 
-__all__ = ["AVAILABLE", "block_candidates", "choose_one", "choose_rows", "model_of", "rules_of"]
+__all__ = ["AVAILABLE", "add_scaled_codes", "block_candidates", "choose_one", "choose_rows",
+           "model_of", "rules_of"]
 
 AVAILABLE = numba is not None
 
@@ -238,6 +239,26 @@ def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
         starts[i + 1] = starts[i] + found.size
         out[starts[i]:starts[i + 1]] = found
     return starts
+
+
+@_jit
+def _add_scaled_codes(out, codes, factors):
+    # A stretch of out at a time, small enough to stay in the L1 cache while every
+    # dimension is added to it (one whole pass per dimension costs twice as much).
+    n = np.uint64(codes.shape[1])
+    for start in range(np.uint64(0), n, np.uint64(2048)):
+        stop = min(start + np.uint64(2048), n)
+        for t in range(np.uint64(codes.shape[0])):
+            factor = factors[t]
+            for j in range(start, stop):
+                out[j] += factor * np.float32(codes[t, j])
+
+
+def add_scaled_codes(out: np.ndarray, codes: np.ndarray, factors: np.ndarray) -> None:
+    """``out += factors @ codes`` in place, float32, one row of ``codes`` (int8) after
+    another: :meth:`recommender.coarse.CoarseLatent.estimate`, the same bits as its numpy
+    loop."""
+    _add_scaled_codes(out, codes, np.asarray(factors, dtype=np.float32))
 
 
 def model_of(matrix, latent, allowed, groups, authors, ranks, days) -> tuple:

@@ -1,0 +1,81 @@
+"""The coarse latent copy that a free-text query's estimate reads (recommender.coarse)."""
+
+import numpy as np
+import pytest
+
+from benchmarks import synthetic
+from recommender import RelatedIndex, kernels
+from recommender.coarse import CoarseLatent
+from recommender.corpus import Article
+
+
+def _articles(n, seed):
+    return [Article(**{key: value for key, value in record.items()
+                       if key in Article.__dataclass_fields__})
+            for record in synthetic.generate(n, seed=seed, mean_words=80, n_authors=30)]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return RelatedIndex(latent_components=[8, 24]).fit(_articles(600, seed=5))
+
+
+def test_codes_are_the_first_space_within_half_a_step():
+    vectors = np.random.RandomState(0).normal(size=(500, 7)).astype(np.float32)
+    coarse = CoarseLatent.of(vectors, (3, 4))
+    assert coarse.codes.shape == (3, 500) and coarse.codes.dtype == np.int8
+    assert coarse.spaces == 2
+    decoded = coarse.codes.T * coarse.scales
+    assert np.all(np.abs(decoded - vectors[:, :3]) <= coarse.scales / 2 + 1e-7)
+    assert np.abs(coarse.codes).max() == 127
+
+
+def test_an_all_zero_dimension_gives_zero_codes_and_no_nan():
+    vectors = np.zeros((20, 3), np.float32)
+    vectors[:, 1] = np.linspace(-1, 1, 20)
+    coarse = CoarseLatent.of(vectors, (3,))
+    assert coarse.scales[0] == 0.0 and not coarse.codes[0].any()
+    estimate = coarse.estimate(vectors[3:4], 0.5)
+    assert np.isfinite(estimate).all()
+    assert estimate[0, 3] == pytest.approx(0.5 * vectors[3, 1] ** 2, abs=0.01)
+
+
+def test_the_estimate_is_the_first_space_cosine_times_the_weight(index):
+    d = index.latent_blocks_[0]
+    vectors = index.latent_vectors_
+    coarse = CoarseLatent.of(vectors, index.latent_blocks_)
+    for row in (0, 17, 333):
+        # each space's part of a row is its unit vector over sqrt(spaces)
+        want = 0.4 * 2 * (vectors[:, :d] @ vectors[row, :d])
+        got = coarse.estimate(vectors[row:row + 1], 0.4)
+        assert got.shape == (1, len(vectors)) and got.dtype == np.float32
+        np.testing.assert_allclose(got[0], want, atol=0.02)
+        assert np.argmax(got[0]) == row  # an article is most like itself
+
+
+def test_numpy_and_numba_give_the_same_bits(monkeypatch):
+    if not kernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    rng = np.random.RandomState(3)
+    vectors = rng.normal(size=(5000, 12)).astype(np.float32)
+    coarse = CoarseLatent.of(vectors, (5, 7))
+    query = rng.normal(size=(1, 12)).astype(np.float32)
+    compiled = coarse.estimate(query, 0.37)
+    monkeypatch.setattr(kernels, "AVAILABLE", False)
+    np.testing.assert_array_equal(coarse.estimate(query, 0.37), compiled)
+
+
+def test_free_text_lists_agree_with_the_exact_ones(index):
+    texts = synthetic.held_out_queries(40, seed=5, n_articles=600, mean_words=80, n_authors=30)
+    agreement = [len({r.id for r in index.similar(t)} & {r.id for r in index.similar(t, exact=True)})
+                 / 10 for t in texts]
+    assert np.mean(agreement) >= 0.9
+
+
+def test_an_update_rebuilds_the_copy_with_the_new_articles():
+    articles = _articles(400, seed=8)
+    index = RelatedIndex(latent_components=[8, 24]).fit(articles[:300])
+    index.similar(articles[350].body)  # makes the copy of 300 articles
+    index.update(articles[300:])
+    found = index.similar(f"{articles[350].title}\n\n{articles[350].body}", k=3)
+    assert found[0].id == articles[350].id
