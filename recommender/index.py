@@ -25,6 +25,7 @@ from .groups import author_keys, translation_groups
 from .latent import blend, leading_components, n_latent_components, unit_rows
 from .packing import pack_lists, unpack_lists
 from .parallel import dispatch, in_process, parallel_map, task_groups
+from .products import sparse_times_dense
 from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
@@ -290,7 +291,7 @@ class RelatedIndex:
                                     random_state=0)
         # One product for every space: a space's columns are the leading ones of the
         # largest, with the same bits as a product of their own.
-        raw = np.asarray(matrix @ common.T, dtype=np.float32)
+        raw = sparse_times_dense(matrix, np.ascontiguousarray(common.T))
         scale = np.float32(1.0 / np.sqrt(len(sizes)))
         return (np.vstack([common[:d] for d in sizes]),
                 np.hstack([unit_rows(raw[:, :d]) * scale for d in sizes]), tuple(sizes))

@@ -27,7 +27,7 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; this keeps a broken install usable
     numba = None
 
-__all__ = ["AVAILABLE", "add_scaled_codes", "block_candidates", "choose_one", "choose_rows",
+__all__ = ["AVAILABLE", "add_rows_times_dense", "add_scaled_codes", "block_candidates", "choose_one", "choose_rows",
            "model_of", "rules_of"]
 
 AVAILABLE = numba is not None
@@ -259,6 +259,26 @@ def add_scaled_codes(out: np.ndarray, codes: np.ndarray, factors: np.ndarray) ->
     another: :meth:`recommender.coarse.CoarseLatent.estimate`, the same bits as its numpy
     loop."""
     _add_scaled_codes(out, codes, np.asarray(factors, dtype=np.float32))
+
+
+@_jit
+def _add_rows_times_dense(indptr, indices, data, dense, out, start, stop):
+    width = np.uint64(dense.shape[1])
+    for i in range(np.uint64(start), np.uint64(stop)):
+        target = out[i]
+        for p in range(np.uint64(indptr[i]), np.uint64(indptr[i + 1])):
+            value = data[p]
+            source = dense[np.uint64(indices[p])]
+            for c in range(width):
+                target[c] += value * source[c]
+
+
+def add_rows_times_dense(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                         dense: np.ndarray, out: np.ndarray, start: int, stop: int) -> None:
+    """``out[start:stop] += matrix[start:stop] @ dense`` for a CSR ``matrix`` (its arrays),
+    in place, each value's products added in stored order as scipy adds them; releases
+    the GIL (see :func:`recommender.products.sparse_times_dense`)."""
+    _add_rows_times_dense(indptr, indices, data, dense, out, start, stop)
 
 
 def model_of(matrix, latent, allowed, groups, authors, ranks, days) -> tuple:

@@ -25,6 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import solve_triangular
 
+from .products import sparse_times_dense
+
 __all__ = ["n_latent_components", "fit_latent", "leading_components", "project", "blend", "blend_scores", "unit_rows"]
 
 
@@ -122,9 +124,10 @@ def leading_components(matrix: sp.spmatrix | np.ndarray, d: int, *, n_iter: int 
 
     Randomized SVD (Halko, Martinsson and Tropp 2011, algorithm 4.4) in float32,
     renormalised by LU between power iterations and by QR once at the end, as
-    scikit-learn's ``randomized_svd`` does (a QR per product costs ten times more). The transposed products
-    use a row-major copy of the transpose, which scipy multiplies about twice as
-    fast as a transposed view. The leading vectors of a larger ``d`` serve a
+    scikit-learn's ``randomized_svd`` does (a QR per product costs ten times more). The
+    transposed products use a row-major copy of the transpose, about twice as fast as a
+    transposed view; the sparse products share their rows among the cores, with scipy's
+    bits (:func:`recommender.products.sparse_times_dense`). The leading vectors of a larger ``d`` serve a
     smaller space too, so one decomposition is enough for several spaces.
     """
     if sp.issparse(matrix):
@@ -138,12 +141,15 @@ def leading_components(matrix: sp.spmatrix | np.ndarray, d: int, *, n_iter: int 
     basis = np.asarray(sketch, dtype=np.float32)
     from scipy.linalg import lu
 
+    def times(left, right):
+        return sparse_times_dense(left, right) if sp.issparse(left) else left @ right
+
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for _ in range(n_iter):
-            basis = lu(np.asarray(rows @ basis), permute_l=True, check_finite=False)[0]
-            basis = lu(np.asarray(columns @ basis), permute_l=True, check_finite=False)[0]
-        basis = _orthonormal(np.asarray(rows @ basis))
-        small = np.asarray(columns @ basis).T  # basis.T @ rows, without a transposed view
+            basis = lu(times(rows, basis), permute_l=True, check_finite=False)[0]
+            basis = lu(times(columns, basis), permute_l=True, check_finite=False)[0]
+        basis = _orthonormal(times(rows, basis))
+        small = times(columns, basis).T  # basis.T @ rows, without a transposed view
         # The right singular vectors of the small (width × terms) matrix, through the
         # eigenvectors of its width × width Gram matrix: an SVD of the whole of it
         # costs more than everything above.

@@ -1,0 +1,81 @@
+"""Sparse × dense matrix products on every core, with the bits of scipy's.
+
+The latent decomposition (:func:`recommender.latent.leading_components`) multiplies the
+tf-idf matrix and its transpose by a tall dense block a dozen times. scipy does each
+product on one core: at 100,000 essays of 1,200 words, 109 s of a 211 s fit. Here the
+rows are shared among threads, each running a compiled loop that releases the GIL, and
+every output value is summed exactly as scipy sums it (products added one stored entry
+after another, in the row's order, in the dtype of the result), so the decomposition
+does not depend on the number of threads or on whether numba is installed.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["sparse_times_dense", "usable_cores"]
+
+#: Products with fewer stored entries × columns than this stay in scipy: a thread
+#: costs more than it saves.
+_THREADED_FROM = 1 << 22
+
+
+def usable_cores() -> int:
+    """Cores this process may run on, at most ``OMP_NUM_THREADS`` when that is set (the
+    cap users already give BLAS)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    cap = os.environ.get("OMP_NUM_THREADS", "")
+    return max(1, min(cores, int(cap))) if cap.isdigit() and int(cap) > 0 else max(1, cores)
+
+
+def sparse_times_dense(matrix: sp.csr_matrix, dense: np.ndarray, *,
+                       threads: int | None = None) -> np.ndarray:
+    """``matrix @ dense`` as a C-ordered ndarray, its rows shared among ``threads``.
+
+    Parameters
+    ----------
+    matrix : csr_matrix of shape (n, m), float32
+    dense : ndarray of shape (m, c), float32
+    threads : int, optional
+        Default: :func:`usable_cores`. One thread, a small product, other dtypes or no
+        numba: scipy's product.
+
+    Returns
+    -------
+    ndarray of shape (n, c), float32
+        The same bits as ``np.asarray(matrix @ dense)``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> m = sp.csr_matrix(np.array([[1, 0, 2], [0, 3, 0]], np.float32))
+    >>> sparse_times_dense(m, np.ones((3, 2), np.float32), threads=2).tolist()
+    [[3.0, 3.0], [3.0, 3.0]]
+    """
+    threads = usable_cores() if threads is None else max(1, int(threads))
+    from . import kernels
+
+    if (not sp.issparse(matrix) or matrix.format != "csr" or threads == 1
+            or not kernels.AVAILABLE or matrix.nnz * dense.shape[1] < _THREADED_FROM
+            or matrix.dtype != np.float32 or dense.dtype != np.float32):
+        return np.asarray(matrix @ dense)
+    dense = np.ascontiguousarray(dense)
+    out = np.zeros((matrix.shape[0], dense.shape[1]), dtype=np.float32)
+    # Row ranges of about equal stored entries, one per thread.
+    edges = np.searchsorted(matrix.indptr, np.linspace(0, matrix.nnz, threads + 1),
+                            side="left").clip(0, matrix.shape[0])
+    edges[0], edges[-1] = 0, matrix.shape[0]
+    arrays = (matrix.indptr, matrix.indices, matrix.data, dense, out)
+    with ThreadPoolExecutor(threads) as pool:
+        done = [pool.submit(kernels.add_rows_times_dense, *arrays, int(a), int(b))
+                for a, b in zip(edges[:-1], edges[1:]) if b > a]
+        for task in done:
+            task.result()
+    return out
