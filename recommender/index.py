@@ -409,6 +409,7 @@ class RelatedIndex:
         dates = [e.date for e in entries]
         self._ranks = tiebreak_ranks(self.ids_, dates)
         self._days = timestamps_in_days(dates)
+        self._newest_day = np.nanmax(self._days) if np.isfinite(self._days).any() else np.nan
         self._authors = author_keys(entries)
         self._groups = translation_groups(entries, detect=s["detect_translations"])
         # only the pinned rows: a list of a million small arrays costs seconds to send
@@ -536,8 +537,10 @@ class RelatedIndex:
             As for :meth:`related`; ages count back from the newest article.
         exact : bool, default False
             Score every article exactly. By default only the ``candidates``
-            articles that share the most weight in the text's ``candidate_terms``
-            heaviest terms are scored (exactly) and can be listed.
+            articles with the best estimate are scored (exactly) and can be listed:
+            the weight they share in the text's ``candidate_terms`` heaviest terms,
+            plus their cosine with the text in the first latent space, read from an
+            int8 copy (see :mod:`recommender.coarse`).
 
         Returns
         -------
@@ -690,9 +693,7 @@ class RelatedIndex:
     def _reference_day(self, row: int | None) -> float:
         """The day ages count back from: the article's, or for free text the newest
         (NaN when unknown)."""
-        if row is not None:
-            return self._days[row]
-        return np.nanmax(self._days) if np.isfinite(self._days).any() else np.nan
+        return self._days[row] if row is not None else self._newest_day
 
     def _compiled_rules(self, k: int, row: int | None, filters: dict[str, Any]) -> tuple | None:
         """The settings for :mod:`recommender.kernels`, or None when this list must go

@@ -20,6 +20,8 @@ numba cannot be imported; the numpy path then serves every list).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 try:
@@ -165,10 +167,8 @@ def _choose_rows(rows, starts, candidates, model, rules, width, out_rows, out_sc
 
 
 @_jit
-def _choose_single(q_indices, q_data, q_latent, row, reference, candidates, model, rules, width,
-                   out_rows, out_scores):
-    dense = np.zeros(width, dtype=np.float32)
-    other = np.zeros(width, dtype=np.float32)
+def _choose_single(q_indices, q_data, q_latent, row, reference, candidates, model, rules, dense,
+                   other, out_rows, out_scores):
     return _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model,
                        rules, dense, other, out_rows, out_scores)
 
@@ -326,6 +326,19 @@ def choose_rows(rows: np.ndarray, candidates: list[np.ndarray], model: tuple, ru
     return chosen, scores, lengths
 
 
+_scratch = threading.local()
+
+
+def _zeroed_pair(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two zeroed float32 vectors of ``width`` kept for this thread: :func:`_choose_one`
+    leaves them zeroed, and fresh ones cost a single query more than its exact scores
+    (the pages of two vocabulary-wide vectors, zeroed by the system on first touch)."""
+    pair = getattr(_scratch, "pair", None)
+    if pair is None or pair[0].size != width:
+        pair = _scratch.pair = (np.zeros(width, np.float32), np.zeros(width, np.float32))
+    return pair
+
+
 def choose_one(indices: np.ndarray, data: np.ndarray, latent: np.ndarray, row: int,
                reference: float, candidates: np.ndarray, model: tuple, rules: tuple,
                width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -341,11 +354,12 @@ def choose_one(indices: np.ndarray, data: np.ndarray, latent: np.ndarray, row: i
     k = rules[1]
     chosen = np.full(k, -1, dtype=np.int64)
     scores = np.zeros(k)
+    dense, other = _zeroed_pair(int(width))
     length = _choose_single(np.asarray(indices, dtype=model[0].dtype),
                             np.asarray(data, dtype=np.float32),
                             np.ascontiguousarray(latent, dtype=np.float32), int(row),
                             float(reference), np.asarray(candidates, dtype=np.int64), model,
-                            rules, int(width), chosen, scores)
+                            rules, dense, other, chosen, scores)
     return chosen[:length], scores[:length]
 
 

@@ -72,6 +72,18 @@ def test_compiled_lookups_and_free_text_equal_the_numpy_ones(articles, name, mon
     assert got == want
 
 
+def test_free_text_from_several_threads_answers_as_one_thread_does(articles):
+    # each thread chooses with its own scratch vectors, which every query leaves zeroed
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = RelatedIndex().fit(articles)
+    texts = [a.body for a in articles[1::23]] * 3
+    alone = [index.similar(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(index.similar, texts)) == alone
+    assert [index.similar(t) for t in texts] == alone
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_compiled_candidates_equal_the_numpy_candidates(articles, seed, monkeypatch):
     index = RelatedIndex(candidates=40 + 30 * seed, candidate_terms=5 + 10 * seed).fit(articles)
