@@ -125,7 +125,8 @@ class RelatedIndex:
     n_jobs : int, optional
         Processes for text analysis and for :meth:`precompute` / :meth:`related_all`
         (-1 for all cores; None, the default, is this process only). Results do not
-        depend on it, to the byte.
+        depend on it, to the byte. The latent decomposition uses threads on every
+        core whatever it is, as BLAS does (``OMP_NUM_THREADS`` caps them).
     backend : {"loky", "dask"}, default "loky"
         Where that work runs: local processes (through joblib), or the workers of a
         Dask cluster (needs ``pip install 'recommender[dask]'``).
