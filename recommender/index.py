@@ -16,7 +16,7 @@ from .analysis import analyse_text, make_analyzer
 from .candidates import block_candidates, latent_estimate, prune_rows
 from .catalog import Entry
 from .clusters import CLUSTERED_FROM, LatentClusters
-from .coarse import CoarseLatent
+from .coarse import COARSE_FROM_BYTES, COARSE_MIN_TERMS, CoarseLatent
 from .corpus import Article, CorpusCheck
 from .counting import Counted, count_articles
 from .errors import ConfigError, NotFittedError, UnknownArticleError
@@ -546,8 +546,9 @@ class RelatedIndex:
             Score every article exactly. By default only the ``candidates``
             articles with the best estimate are scored (exactly) and can be listed:
             the weight they share in the text's ``candidate_terms`` heaviest terms,
-            plus their cosine with the text in the first latent space, read from an
-            int8 copy (see :mod:`recommender.coarse`).
+            plus their latent cosine with the text (for a long text on a large
+            archive, the first latent space's, read from an int8 copy: see
+            :mod:`recommender.coarse`).
 
         Returns
         -------
@@ -792,11 +793,13 @@ class RelatedIndex:
             estimate, queries, first, self._settings["candidate_terms"], 1.0 - alpha,
             self._term_index(), count)
 
-    def _free_text_estimate(self, latent: np.ndarray) -> np.ndarray | None:
+    def _free_text_estimate(self, query: sp.csr_matrix, latent: np.ndarray) -> np.ndarray | None:
         """The coarse latent estimate of one free-text query (see :mod:`recommender.coarse`),
-        or None where the candidates take no dense estimate."""
+        or None: the full one (a small archive, or a short text), or no dense estimate."""
         alpha = self._latent_weight()
-        if not alpha or self._latent_groups(make=False) is not None:
+        if not alpha or self._latent_groups(make=False) is not None \
+                or self.latent_vectors_.nbytes < COARSE_FROM_BYTES \
+                or query.nnz < COARSE_MIN_TERMS:
             return None
         if self._coarse_latent is None or self._coarse_latent.codes.shape[1] != len(self.ids_):
             self._coarse_latent = CoarseLatent.of(self.latent_vectors_, self.latent_blocks_)
@@ -822,7 +825,7 @@ class RelatedIndex:
         rules = self._compiled_rules(k, row, filters)
         # Free text gets the coarse estimate; an article's own row keeps the one its
         # stored list was computed with, so that a lookup recomputed agrees with the build.
-        coarse = self._free_text_estimate(latent) if row is None else None
+        coarse = self._free_text_estimate(query, latent) if row is None else None
         while count < len(self.ids_):
             if candidates is None and self._compiled_candidates(
                     self._latent_groups(make=False)):

@@ -5,7 +5,8 @@ import pytest
 
 from benchmarks import synthetic
 from recommender import RelatedIndex, kernels
-from recommender.coarse import CoarseLatent
+from recommender import index as index_module
+from recommender.coarse import COARSE_MIN_TERMS, CoarseLatent
 from recommender.corpus import Article
 
 
@@ -65,14 +66,33 @@ def test_numpy_and_numba_give_the_same_bits(monkeypatch):
     np.testing.assert_array_equal(coarse.estimate(query, 0.37), compiled)
 
 
-def test_free_text_lists_agree_with_the_exact_ones(index):
+@pytest.fixture
+def always_coarse(monkeypatch):
+    """The coarse estimate for every free text, whatever the archive's size."""
+    monkeypatch.setattr(index_module, "COARSE_FROM_BYTES", 0)
+    monkeypatch.setattr(index_module, "COARSE_MIN_TERMS", 0)
+
+
+def test_small_archives_and_short_texts_take_the_full_estimate(index, monkeypatch):
+    long_text = " ".join(a.body for a in _articles(60, seed=9))
+    query = index.vectorize(long_text)
+    assert query.nnz >= COARSE_MIN_TERMS
+    latent = index._project(query)
+    assert index._free_text_estimate(query, latent) is None  # 600 articles: small
+    monkeypatch.setattr(index_module, "COARSE_FROM_BYTES", 0)
+    assert index._free_text_estimate(query, latent).shape == (1, 600)
+    short = index.vectorize("reforma agrária e concentração da terra")
+    assert index._free_text_estimate(short, index._project(short)) is None
+
+
+def test_free_text_lists_agree_with_the_exact_ones(index, always_coarse):
     texts = synthetic.held_out_queries(40, seed=5, n_articles=600, mean_words=80, n_authors=30)
     agreement = [len({r.id for r in index.similar(t)} & {r.id for r in index.similar(t, exact=True)})
                  / 10 for t in texts]
     assert np.mean(agreement) >= 0.9
 
 
-def test_an_update_rebuilds_the_copy_with_the_new_articles():
+def test_an_update_rebuilds_the_copy_with_the_new_articles(always_coarse):
     articles = _articles(400, seed=8)
     index = RelatedIndex(latent_components=[8, 24]).fit(articles[:300])
     index.similar(articles[350].body)  # makes the copy of 300 articles
