@@ -292,7 +292,7 @@ class RelatedIndex:
                                     random_state=0)
         # One product for every space: a space's columns are the leading ones of the
         # largest, with the same bits as a product of their own.
-        raw = sparse_times_dense(matrix, np.ascontiguousarray(common.T))
+        raw = sparse_times_dense(matrix, common.T)
         scale = np.float32(1.0 / np.sqrt(len(sizes)))
         return (np.vstack([common[:d] for d in sizes]),
                 np.hstack([unit_rows(raw[:, :d]) * scale for d in sizes]), tuple(sizes))
@@ -647,7 +647,8 @@ class RelatedIndex:
         state = object.__new__(RelatedIndex)
         state.__dict__.update({name: value for name, value in self.__dict__.items()
                                if name not in _NOT_FOR_WORKERS})
-        state._latent64 = state._components_t = state._kernel_model = None  # caches, rebuilt
+        # caches, rebuilt when needed
+        state._latent64 = state._components_t = state._kernel_model = state._coarse_latent = None
         return state
 
     def _lists_of_blocks(self, starts: Sequence[int], block: int, k: int, exact: bool):
@@ -801,7 +802,7 @@ class RelatedIndex:
                 or self.latent_vectors_.nbytes < COARSE_FROM_BYTES \
                 or query.nnz < COARSE_MIN_TERMS:
             return None
-        if self._coarse_latent is None or self._coarse_latent.codes.shape[1] != len(self.ids_):
+        if self._coarse_latent is None:  # made again by _set_state after an update
             self._coarse_latent = CoarseLatent.of(self.latent_vectors_, self.latent_blocks_)
         return self._coarse_latent.estimate(latent, alpha)
 

@@ -29,8 +29,8 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; this keeps a broken install usable
     numba = None
 
-__all__ = ["AVAILABLE", "add_rows_times_dense", "add_scaled_codes", "block_candidates", "choose_one", "choose_rows",
-           "model_of", "rules_of"]
+__all__ = ["AVAILABLE", "add_rows_times_dense", "add_scaled_codes", "block_candidates",
+           "choose_one", "choose_rows", "model_of", "rules_of"]
 
 AVAILABLE = numba is not None
 
@@ -243,15 +243,11 @@ def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
 
 @_jit
 def _add_scaled_codes(out, codes, factors):
-    # A stretch of out at a time, small enough to stay in the L1 cache while every
-    # dimension is added to it (one whole pass per dimension costs twice as much).
-    n = np.uint64(codes.shape[1])
-    for start in range(np.uint64(0), n, np.uint64(2048)):
-        stop = min(start + np.uint64(2048), n)
-        for t in range(np.uint64(codes.shape[0])):
-            factor = factors[t]
-            for j in range(start, stop):
-                out[j] += factor * np.float32(codes[t, j])
+    for t in range(np.uint64(codes.shape[0])):
+        factor = factors[t]
+        row = codes[t]
+        for j in range(np.uint64(row.size)):
+            out[j] += factor * np.float32(row[j])
 
 
 def add_scaled_codes(out: np.ndarray, codes: np.ndarray, factors: np.ndarray) -> None:

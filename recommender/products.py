@@ -75,7 +75,7 @@ def sparse_times_dense(matrix: sp.csr_matrix, dense: np.ndarray, *,
     arrays = (matrix.indptr, matrix.indices, matrix.data, dense, out)
     with ThreadPoolExecutor(threads) as pool:
         done = [pool.submit(kernels.add_rows_times_dense, *arrays, int(a), int(b))
-                for a, b in zip(edges[:-1], edges[1:]) if b > a]
+                for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
         for task in done:
             task.result()
     return out

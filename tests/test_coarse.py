@@ -87,8 +87,8 @@ def test_small_archives_and_short_texts_take_the_full_estimate(index, monkeypatc
 
 def test_free_text_lists_agree_with_the_exact_ones(index, always_coarse):
     texts = synthetic.held_out_queries(40, seed=5, n_articles=600, mean_words=80, n_authors=30)
-    agreement = [len({r.id for r in index.similar(t)} & {r.id for r in index.similar(t, exact=True)})
-                 / 10 for t in texts]
+    agreement = [len({r.id for r in index.similar(t)}
+                     & {r.id for r in index.similar(t, exact=True)}) / 10 for t in texts]
     assert np.mean(agreement) >= 0.9
 
 

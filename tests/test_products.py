@@ -56,7 +56,7 @@ def test_the_latent_model_does_not_depend_on_the_threads(monkeypatch):
     one = fit_latent(matrix, 12)
     monkeypatch.setattr(products, "usable_cores", lambda: 2)
     two = fit_latent(matrix, 12)
-    for a, b in zip(one, two):
+    for a, b in zip(one, two, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
