@@ -16,6 +16,7 @@ from typing import Any
 from .corpus import Article, clean_text
 from .markup import html_to_text
 from .parallel import in_process, parallel_map
+from .shipping import ship, unship
 from .text import Analyzer, detect_language, fold
 
 __all__ = ["make_analyzer", "analyse_article", "analyse_articles", "analyse_text",
@@ -108,13 +109,13 @@ def map_chunks(articles: Iterable[Article], analyzer: Analyzer,
     if in_process(n_jobs, backend, tasks):
         return (work(chunk, analyzer, *args) for chunk in chunks)
     settings = analyzer.settings()
-    return parallel_map(_in_worker, ((work, chunk, settings, *args) for chunk in chunks),
+    return parallel_map(_in_worker, ((work, ship(chunk), settings, *args) for chunk in chunks),
                         n_jobs=n_jobs, backend=backend, scheduler=scheduler)
 
 
-def _in_worker(work: Callable[..., Any], chunk: Sequence[Article],
+def _in_worker(work: Callable[..., Any], shipped: list[tuple],
                analyzer_settings: dict[str, Any], *args: Any) -> Any:
-    return work(chunk, worker_analyzer(analyzer_settings), *args)
+    return work(unship(shipped), worker_analyzer(analyzer_settings), *args)
 
 
 def analyse_articles(

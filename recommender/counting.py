@@ -18,6 +18,7 @@ import numpy as np
 from .analysis import analyse_article, map_chunks
 from .catalog import Entry
 from .corpus import Article
+from .heap import release_free_memory
 from .text import Analyzer
 
 __all__ = ["Counted", "count_articles"]
@@ -34,8 +35,9 @@ class Counted:
     terms : dict
         Every term seen, to its number (numbers in order of first sight).
     fields : dict
-        Field name to ``(rows, numbers, counts)``: one entry per distinct term of
-        an article, sorted by row.
+        Field name to ``(lengths, numbers, counts)``: each article's number of
+        distinct terms, then one entry per distinct term of an article, in article
+        order.
     """
 
     entries: list[Entry]
@@ -54,22 +56,62 @@ def count_articles(articles: Iterable[Article], analyzer: Analyzer, fields: Sequ
     parts = map_chunks(articles, analyzer, _count_chunk, tuple(fields), n_jobs=n_jobs,
                        chunk_size=chunk_size, backend=backend, scheduler=scheduler)
     found: dict[str, int] = {}
-    columns: dict[str, list[list[np.ndarray]]] = {name: [[], [], []] for name in fields}
+    columns = {name: (_Pieces(), _Pieces(), _Pieces()) for name in fields}
     entries: list[Entry] = []
-    for chunk_entries, chunk_terms, chunk_fields in parts:
+    for chunk, (chunk_entries, chunk_terms, chunk_fields) in enumerate(parts, 1):
+        if chunk % _TRIM_EVERY == 0:
+            release_free_memory()
         to_corpus = _numbered(chunk_terms, found)
-        start = len(entries)
         for name, (lengths, local, counts) in chunk_fields.items():
-            rows, numbers, occurrences = columns[name]
-            rows.append(np.repeat(np.arange(start, start + lengths.size, dtype=np.int32),
-                                  lengths))
+            sizes, numbers, occurrences = columns[name]
+            sizes.append(lengths)
             numbers.append(to_corpus[local])
             occurrences.append(counts)
         entries.extend(chunk_entries)
         if progress is not None:
             progress(len(chunk_entries))
-    return Counted(entries, found, {name: tuple(_joined(part) for part in columns.pop(name))
+    release_free_memory()
+    return Counted(entries, found, {name: tuple(part.joined() for part in columns.pop(name))
                                     for name in fields})
+
+
+class _Pieces:
+    """An int32 array received a chunk at a time.
+
+    The pieces are joined into blocks of :data:`_BLOCK` values as they come: kept
+    until the end, the pieces of a fit at 100,000 essays left as much heap memory as
+    the arrays themselves behind them (too small for the allocator to return), for the
+    rest of the fit. Blocks are allocated and returned apart from the heap, and the
+    heap the pieces used is reused by the next ones.
+    """
+
+    def __init__(self) -> None:
+        self._blocks: list[np.ndarray] = []
+        self._pieces: list[np.ndarray] = []
+        self._size = 0
+
+    def append(self, piece: np.ndarray) -> None:
+        self._pieces.append(piece)
+        self._size += piece.size
+        if self._size >= _BLOCK:
+            self._blocks.append(np.concatenate(self._pieces))
+            self._pieces.clear()
+            self._size = 0
+
+    def joined(self) -> np.ndarray:
+        parts = self._blocks + self._pieces
+        self._blocks, self._pieces = [], []
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+
+#: Chunks between two returns of freed heap memory to the system (see :mod:`.heap`).
+_TRIM_EVERY = 20
+
+#: Values per block of :class:`_Pieces` (64 MB of int32, above the size from which
+#: glibc's allocator always maps memory apart from the heap).
+_BLOCK = 1 << 24
 
 
 def _numbered(terms: list[str], found: dict[str, int]) -> np.ndarray:
@@ -82,12 +124,6 @@ def _numbered(terms: list[str], found: dict[str, int]) -> np.ndarray:
         numbers[new] = np.arange(len(found), len(found) + new.size)
         found.update(zip(map(terms.__getitem__, new.tolist()), numbers[new].tolist()))
     return numbers.astype(np.int32)
-
-
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    joined = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    parts.clear()  # the pieces go as soon as they are joined
-    return joined
 
 
 def _count_chunk(articles: Sequence[Article], analyzer: Analyzer, fields: Sequence[str]):

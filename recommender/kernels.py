@@ -29,8 +29,8 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; this keeps a broken install usable
     numba = None
 
-__all__ = ["AVAILABLE", "add_rows_times_dense", "add_scaled_codes", "block_candidates",
-           "choose_one", "choose_rows", "model_of", "rules_of"]
+__all__ = ["AVAILABLE", "add_columns_times_dense", "add_rows_times_dense", "add_scaled_codes",
+           "block_candidates", "choose_one", "choose_rows", "model_of", "rules_of"]
 
 AVAILABLE = numba is not None
 
@@ -275,6 +275,30 @@ def add_rows_times_dense(indptr: np.ndarray, indices: np.ndarray, data: np.ndarr
     in place, each value's products added in stored order as scipy adds them; releases
     the GIL (see :func:`recommender.products.sparse_times_dense`)."""
     _add_rows_times_dense(indptr, indices, data, dense, out, start, stop)
+
+
+@_jit
+def _add_columns_times_dense(indptr, indices, data, dense, out, first, stop):
+    width = np.uint64(dense.shape[1])
+    for i in range(np.uint64(indptr.size - 1)):
+        begin, end = np.uint64(indptr[i]), np.uint64(indptr[i + 1])
+        p = begin + np.uint64(np.searchsorted(indices[begin:end], first))
+        source = dense[i]
+        while p < end and indices[p] < stop:
+            value = data[p]
+            target = out[np.uint64(indices[p])]
+            for c in range(width):
+                target[c] += value * source[c]
+            p += np.uint64(1)
+
+
+def add_columns_times_dense(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                            dense: np.ndarray, out: np.ndarray, first: int, stop: int) -> None:
+    """``out[first:stop] += (matrix.T @ dense)[first:stop]`` for a CSR ``matrix`` with
+    sorted indices (its arrays), in place: each value's products added in row order, as
+    scipy adds them in a CSR copy of the transpose; releases the GIL (see
+    :func:`recommender.products.transposed_times_dense`)."""
+    _add_columns_times_dense(indptr, indices, data, dense, out, first, stop)
 
 
 def model_of(matrix, latent, allowed, groups, authors, ranks, days) -> tuple:

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import solve_triangular
 
-from .products import sparse_times_dense
+from .products import sparse_times_dense, transposed_times_dense
 
 __all__ = ["n_latent_components", "fit_latent", "leading_components", "project", "blend", "blend_scores", "unit_rows"]
 
@@ -125,14 +125,14 @@ def leading_components(matrix: sp.spmatrix | np.ndarray, d: int, *, n_iter: int 
     Randomized SVD (Halko, Martinsson and Tropp 2011, algorithm 4.4) in float32,
     renormalised by LU between power iterations and by QR once at the end, as
     scikit-learn's ``randomized_svd`` does (a QR per product costs ten times more). The
-    transposed products use a row-major copy of the transpose, about twice as fast as a
-    transposed view; the sparse products share their rows among the cores, with scipy's
-    bits (:func:`recommender.products.sparse_times_dense`). The leading vectors of a larger ``d`` serve a
-    smaller space too, so one decomposition is enough for several spaces.
+    sparse products share their rows (and the transposed ones their columns) among the
+    cores, with the bits of scipy's products by the matrix and by a row-major copy of
+    its transpose, but without that copy (:mod:`recommender.products`). The leading
+    vectors of a larger ``d`` serve a smaller space too, so one decomposition is enough
+    for several spaces.
     """
     if sp.issparse(matrix):
         rows = sp.csr_matrix(matrix, dtype=np.float32)
-        columns = sp.csr_matrix(rows.T)
     else:
         rows = np.asarray(matrix, dtype=np.float32)
         columns = np.ascontiguousarray(rows.T)
@@ -141,15 +141,20 @@ def leading_components(matrix: sp.spmatrix | np.ndarray, d: int, *, n_iter: int 
     basis = np.asarray(sketch, dtype=np.float32)
     from scipy.linalg import lu
 
-    def times(left, right):
-        return sparse_times_dense(left, right) if sp.issparse(left) else left @ right
+    def times(right):
+        return sparse_times_dense(rows, right) if sp.issparse(rows) else rows @ right
+
+    def transposed_times(right):
+        if sp.issparse(rows):
+            return transposed_times_dense(rows, right)
+        return columns @ right
 
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for _ in range(n_iter):
-            basis = lu(times(rows, basis), permute_l=True, check_finite=False)[0]
-            basis = lu(times(columns, basis), permute_l=True, check_finite=False)[0]
-        basis = _orthonormal(times(rows, basis))
-        small = times(columns, basis).T  # basis.T @ rows, without a transposed view
+            basis = lu(times(basis), permute_l=True, check_finite=False)[0]
+            basis = lu(transposed_times(basis), permute_l=True, check_finite=False)[0]
+        basis = _orthonormal(times(basis))
+        small = transposed_times(basis).T  # basis.T @ rows, without a transposed view
         # The right singular vectors of the small (width × terms) matrix, through the
         # eigenvectors of its width × width Gram matrix: an SVD of the whole of it
         # costs more than everything above.

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["sparse_times_dense", "usable_cores"]
+__all__ = ["sparse_times_dense", "transposed_times_dense", "usable_cores"]
 
 #: Products with fewer stored entries × columns than this stay in scipy: a thread
 #: costs more than it saves.
@@ -60,22 +60,78 @@ def sparse_times_dense(matrix: sp.csr_matrix, dense: np.ndarray, *,
     [[3.0, 3.0], [3.0, 3.0]]
     """
     threads = usable_cores() if threads is None else max(1, int(threads))
-    from . import kernels
-
-    if (not sp.issparse(matrix) or matrix.format != "csr" or threads == 1
-            or not kernels.AVAILABLE or matrix.nnz * dense.shape[1] < _THREADED_FROM
-            or matrix.dtype != np.float32 or dense.dtype != np.float32):
+    if threads == 1 or not _compiled(matrix, dense):
         return np.asarray(matrix @ dense)
-    dense = np.ascontiguousarray(dense)
+    from . import kernels  # numba's import is not for every command
+
     out = np.zeros((matrix.shape[0], dense.shape[1]), dtype=np.float32)
     # Row ranges of about equal stored entries, one per thread.
-    edges = np.searchsorted(matrix.indptr, np.linspace(0, matrix.nnz, threads + 1),
-                            side="left").clip(0, matrix.shape[0])
-    edges[0], edges[-1] = 0, matrix.shape[0]
-    arrays = (matrix.indptr, matrix.indices, matrix.data, dense, out)
+    _share(kernels.add_rows_times_dense, matrix, dense, out, matrix.indptr, threads)
+    return out
+
+
+def transposed_times_dense(matrix: sp.csr_matrix, dense: np.ndarray, *,
+                           threads: int | None = None) -> np.ndarray:
+    """``matrix.T @ dense`` as a C-ordered ndarray, without a copy of the transpose; its
+    output rows (the matrix's columns) shared among ``threads``.
+
+    Parameters
+    ----------
+    matrix : csr_matrix of shape (n, m), float32, sorted indices
+    dense : ndarray of shape (n, c), float32
+    threads : int, optional
+        Default: :func:`usable_cores`. A small product, other dtypes or no numba:
+        scipy's product with a CSR copy of the transpose.
+
+    Returns
+    -------
+    ndarray of shape (m, c), float32
+        The same bits as ``np.asarray(sp.csr_matrix(matrix.T) @ dense)``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> m = sp.csr_matrix(np.array([[1, 0, 2], [0, 3, 0]], np.float32))
+    >>> transposed_times_dense(m, np.ones((2, 2), np.float32), threads=2).tolist()
+    [[1.0, 1.0], [3.0, 3.0], [2.0, 2.0]]
+    """
+    threads = usable_cores() if threads is None else max(1, int(threads))
+    if not _compiled(matrix, dense):
+        return np.asarray(sp.csr_matrix(matrix.T) @ dense)
+    from . import kernels
+
+    matrix.sort_indices()  # a check when they are: each thread finds its columns by bisection
+    out = np.zeros((matrix.shape[1], dense.shape[1]), dtype=np.float32)
+    # Column ranges of about equal stored entries, one per thread.
+    column_ends = np.zeros(matrix.shape[1] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(matrix.indices, minlength=matrix.shape[1]), out=column_ends[1:])
+    _share(kernels.add_columns_times_dense, matrix, dense, out, column_ends, threads)
+    return out
+
+
+def _compiled(matrix: sp.spmatrix, dense: np.ndarray) -> bool:
+    """Whether a product goes to the compiled loops: a large float32 CSR product, with
+    numba."""
+    from .kernels import AVAILABLE
+
+    return (sp.issparse(matrix) and matrix.format == "csr" and AVAILABLE
+            and matrix.nnz * dense.shape[1] >= _THREADED_FROM
+            and matrix.dtype == np.float32 and dense.dtype == np.float32)
+
+
+def _share(kernel, matrix: sp.csr_matrix, dense: np.ndarray, out: np.ndarray,
+           ends: np.ndarray, threads: int) -> None:
+    """``kernel(..., out, start, stop)`` on ``threads`` ranges of about equal stored
+    entries, given the cumulative entries ``ends`` of the ranges' units."""
+    edges = np.searchsorted(ends, np.linspace(0, ends[-1], threads + 1),
+                            side="left").clip(0, ends.size - 1)
+    edges[0], edges[-1] = 0, ends.size - 1
+    arrays = (matrix.indptr, matrix.indices, matrix.data, np.ascontiguousarray(dense), out)
+    if threads == 1:
+        kernel(*arrays, 0, int(edges[-1]))
+        return
     with ThreadPoolExecutor(threads) as pool:
-        done = [pool.submit(kernels.add_rows_times_dense, *arrays, int(a), int(b))
+        done = [pool.submit(kernel, *arrays, int(a), int(b))
                 for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
         for task in done:
             task.result()
-    return out

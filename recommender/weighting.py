@@ -133,8 +133,8 @@ def tfidf_row(tokens: Sequence[str], vocabulary: Mapping[str, int], idf: np.ndar
         data += 1.0
     data = data * 1.0  # the field weight of a body, as weighted_tf applies it
     data *= idf[columns]
-    # Summed one after another in column order, as the sparse row sum does.
-    squares = sum((data * data).tolist(), 0.0)
+    # Summed as the sparse row sum does (np.add.reduceat: numpy's pairwise summation).
+    squares = float(np.add.reduceat(data * data, [0])[0]) if data.size else 0.0
     norm = np.sqrt(squares) if squares else 1.0
     data /= norm
     keep = data != 0.0

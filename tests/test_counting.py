@@ -19,8 +19,9 @@ def corpus(n):
 
 
 def as_matrix(counted, name):
-    rows, numbers, counts = counted.fields[name]
-    assert np.all(np.diff(rows) >= 0)  # sorted by row
+    lengths, numbers, counts = counted.fields[name]
+    assert lengths.size == len(counted.entries) and lengths.sum() == numbers.size == counts.size
+    rows = np.repeat(np.arange(lengths.size), lengths)
     assert len(set(zip(rows.tolist(), numbers.tolist()))) == rows.size  # each term once a row
     terms = sorted(counted.terms, key=counted.terms.__getitem__)
     by_term = {terms[i]: i for i in range(len(terms))}
