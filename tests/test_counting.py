@@ -80,3 +80,17 @@ def test_a_fit_does_not_depend_on_the_number_of_processes():
     for part in ("data", "indices", "indptr"):
         assert getattr(one.matrix_, part).tobytes() == getattr(two.matrix_, part).tobytes()
     assert [e.lang for e in one.entries_] == [e.lang for e in two.entries_]
+
+
+def test_pieces_joined_into_blocks_as_they_come_count_the_same(monkeypatch):
+    from recommender import counting
+
+    articles = corpus(40)
+    analyzer = make_analyzer(DEFAULTS)
+    whole = count_articles(articles, analyzer, FIELDS, chunk_size=1000)
+    monkeypatch.setattr(counting, "_BLOCK", 50)  # a block every few chunks
+    monkeypatch.setattr(counting, "_TRIM_EVERY", 2)
+    blocked = count_articles(articles, analyzer, FIELDS, chunk_size=3)
+    assert blocked.terms.keys() == whole.terms.keys()
+    for name in FIELDS:
+        assert np.array_equal(as_matrix(blocked, name), as_matrix(whole, name))

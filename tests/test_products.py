@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 from recommender import kernels, products
 from recommender.latent import fit_latent
-from recommender.products import sparse_times_dense, usable_cores
+from recommender.products import sparse_times_dense, transposed_times_dense, usable_cores
 
 
 def _matrix(rows, columns, density, seed, index_dtype=np.int32):
@@ -39,6 +39,36 @@ def test_more_threads_than_rows_and_a_fortran_ordered_block(monkeypatch):
     dense = np.asfortranarray(np.random.RandomState(3).normal(size=(50, 4)).astype(np.float32))
     np.testing.assert_array_equal(sparse_times_dense(matrix, dense, threads=8),
                                   np.asarray(matrix @ dense))
+
+
+@pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_transposed_products_have_the_bits_of_a_transposed_copy(threads, index_dtype,
+                                                                monkeypatch):
+    monkeypatch.setattr(products, "_THREADED_FROM", 0)
+    matrix = _matrix(300, 200, 0.05, seed=threads + 10, index_dtype=index_dtype)
+    matrix.data[matrix.indices % 9 == 0] = 0.0  # columns with no entries
+    matrix.eliminate_zeros()
+    dense = np.random.RandomState(2).normal(size=(300, 13)).astype(np.float32)
+    got = transposed_times_dense(matrix, dense, threads=threads)
+    assert got.dtype == np.float32 and got.flags.c_contiguous and got.shape == (200, 13)
+    assert got.tobytes() == np.asarray(sp.csr_matrix(matrix.T) @ dense).tobytes()
+
+
+@pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
+def test_transposed_products_sort_the_indices_they_bisect(monkeypatch):
+    monkeypatch.setattr(products, "_THREADED_FROM", 0)
+    matrix = _matrix(40, 30, 0.3, seed=5)
+    shuffled = matrix.copy()
+    for row in range(shuffled.shape[0]):  # same rows, indices out of order
+        start, stop = shuffled.indptr[row], shuffled.indptr[row + 1]
+        shuffled.indices[start:stop] = shuffled.indices[start:stop][::-1].copy()
+        shuffled.data[start:stop] = shuffled.data[start:stop][::-1].copy()
+    shuffled.has_sorted_indices = False
+    dense = np.random.RandomState(4).normal(size=(40, 3)).astype(np.float32)
+    np.testing.assert_array_equal(transposed_times_dense(shuffled, dense, threads=2),
+                                  np.asarray(sp.csr_matrix(matrix.T) @ dense))
 
 
 def test_other_dtypes_and_dense_left_sides_go_to_scipy():
