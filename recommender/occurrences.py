@@ -276,10 +276,11 @@ def field_tfidf_rows(field_counts: Mapping[str, sp.csr_matrix], weights: Mapping
         return sp.csr_matrix((n_rows, idf.size), dtype=np.float32), np.zeros(n_rows)
     fields = [field_counts[name] for name in names]
     indptrs, indices = _fields_as_tuples(fields)
-    counts = tuple(f.data.astype(np.int64, copy=False) if f.data.dtype.kind == "f"
-                   else f.data for f in fields)
-    if len({c.dtype for c in counts}) > 1:
-        counts = tuple(c.astype(np.int64, copy=False) for c in counts)
+    # numba takes a tuple of one type: integer counts in the widest of theirs (the small
+    # fields follow the body), float counts (from count_matrix) as int64
+    kind = np.result_type(*(f.data.dtype for f in fields))
+    kind = np.int64 if kind.kind not in "iu" else kind
+    counts = tuple(f.data.astype(kind, copy=False) for f in fields)
     largest = max((int(c.max(initial=0)) for c in counts), default=0)
     sublinear_tf = np.log(np.arange(largest + 1, dtype=np.float64)[1:])  # log(1) ... log(max)
     sublinear_tf = np.concatenate([[0.0], sublinear_tf + 1.0])  # numpy's log, as weighted_tf

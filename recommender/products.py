@@ -42,14 +42,14 @@ def sparse_times_dense(matrix: sp.csr_matrix, dense: np.ndarray, *,
     Parameters
     ----------
     matrix : csr_matrix of shape (n, m), float32
-    dense : ndarray of shape (m, c), float32
+    dense : ndarray of shape (m, c), float32 or float64
     threads : int, optional
         Default: :func:`usable_cores`. One thread, a small product, other dtypes or no
         numba: scipy's product.
 
     Returns
     -------
-    ndarray of shape (n, c), float32
+    ndarray of shape (n, c), of ``dense``'s dtype
         The same bits as ``np.asarray(matrix @ dense)``.
 
     Examples
@@ -64,7 +64,7 @@ def sparse_times_dense(matrix: sp.csr_matrix, dense: np.ndarray, *,
         return np.asarray(matrix @ dense)
     from . import kernels  # numba's import is not for every command
 
-    out = np.zeros((matrix.shape[0], dense.shape[1]), dtype=np.float32)
+    out = np.zeros((matrix.shape[0], dense.shape[1]), dtype=dense.dtype)
     # Row ranges of about equal stored entries, one per thread.
     _share(kernels.add_rows_times_dense, matrix, dense, out, matrix.indptr, threads)
     return out
@@ -78,14 +78,14 @@ def transposed_times_dense(matrix: sp.csr_matrix, dense: np.ndarray, *,
     Parameters
     ----------
     matrix : csr_matrix of shape (n, m), float32, sorted indices
-    dense : ndarray of shape (n, c), float32
+    dense : ndarray of shape (n, c), float32 or float64
     threads : int, optional
         Default: :func:`usable_cores`. A small product, other dtypes or no numba:
         scipy's product with a CSR copy of the transpose.
 
     Returns
     -------
-    ndarray of shape (m, c), float32
+    ndarray of shape (m, c), of ``dense``'s dtype
         The same bits as ``np.asarray(sp.csr_matrix(matrix.T) @ dense)``.
 
     Examples
@@ -101,22 +101,24 @@ def transposed_times_dense(matrix: sp.csr_matrix, dense: np.ndarray, *,
     from . import kernels
 
     matrix.sort_indices()  # a check when they are: each thread finds its columns by bisection
-    out = np.zeros((matrix.shape[1], dense.shape[1]), dtype=np.float32)
-    # Column ranges of about equal stored entries, one per thread.
+    out = np.zeros((matrix.shape[1], dense.shape[1]), dtype=dense.dtype)
+    # Column ranges of about equal stored entries, one per thread, judged from every
+    # 64th entry (bincount would first copy all the indices to int64: 0.5 GB at 100k).
     column_ends = np.zeros(matrix.shape[1] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(matrix.indices, minlength=matrix.shape[1]), out=column_ends[1:])
+    np.cumsum(np.bincount(matrix.indices[::64], minlength=matrix.shape[1]),
+              out=column_ends[1:])
     _share(kernels.add_columns_times_dense, matrix, dense, out, column_ends, threads)
     return out
 
 
 def _compiled(matrix: sp.spmatrix, dense: np.ndarray) -> bool:
-    """Whether a product goes to the compiled loops: a large float32 CSR product, with
-    numba."""
+    """Whether a product goes to the compiled loops: a large float32 CSR times float32
+    or float64 (summed in the dense block's type, as scipy does), with numba."""
     from .kernels import AVAILABLE
 
     return (sp.issparse(matrix) and matrix.format == "csr" and AVAILABLE
             and matrix.nnz * dense.shape[1] >= _THREADED_FROM
-            and matrix.dtype == np.float32 and dense.dtype == np.float32)
+            and matrix.dtype == np.float32 and dense.dtype in (np.float32, np.float64))
 
 
 def _share(kernel, matrix: sp.csr_matrix, dense: np.ndarray, out: np.ndarray,

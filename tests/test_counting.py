@@ -94,3 +94,12 @@ def test_pieces_joined_into_blocks_as_they_come_count_the_same(monkeypatch):
     assert blocked.terms.keys() == whole.terms.keys()
     for name in FIELDS:
         assert np.array_equal(as_matrix(blocked, name), as_matrix(whole, name))
+
+
+def test_counts_are_kept_in_16_bits_unless_one_does_not_fit():
+    from recommender.counting import _narrow_counts
+
+    assert _narrow_counts(np.array([1, 65535])).dtype == np.uint16
+    wide = _narrow_counts(np.array([1, 65536]))
+    assert wide.dtype == np.int32 and wide.tolist() == [1, 65536]
+    assert _narrow_counts(np.zeros(0, dtype=np.int64)).dtype == np.uint16

@@ -115,3 +115,12 @@ def test_field_tfidf_rows_with_no_weighted_field_are_empty():
     fields = _fields(1)
     rows, norms = field_tfidf_rows(fields, {}, np.ones(700), sublinear=True)
     assert rows.shape == (60, 700) and rows.nnz == 0 and not norms.any()
+
+
+def test_field_tfidf_rows_take_counts_of_mixed_integer_types():
+    fields = _fields(4)
+    mixed = dict(fields, body=fields["body"].astype(np.uint16))
+    weights = dict.fromkeys(FIELDS, 1.0)
+    expected, _ = field_tfidf_rows(fields, weights, np.linspace(1.0, 3.0, 700), sublinear=True)
+    rows, _ = field_tfidf_rows(mixed, weights, np.linspace(1.0, 3.0, 700), sublinear=True)
+    assert rows.data.tobytes() == expected.data.tobytes()

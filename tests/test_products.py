@@ -26,10 +26,11 @@ def test_the_bits_of_scipy_whatever_the_threads(threads, index_dtype, monkeypatc
     for row in range(0, 300, 7):  # empty rows
         matrix.data[matrix.indptr[row]:matrix.indptr[row + 1]] = 0.0
     matrix.eliminate_zeros()
-    dense = np.random.RandomState(1).normal(size=(200, 13)).astype(np.float32)
-    got = sparse_times_dense(matrix, dense, threads=threads)
-    assert got.dtype == np.float32 and got.flags.c_contiguous
-    np.testing.assert_array_equal(got, np.asarray(matrix @ dense))
+    for dtype in (np.float32, np.float64):  # float64: summed in float64, as scipy does
+        dense = np.random.RandomState(1).normal(size=(200, 13)).astype(dtype)
+        got = sparse_times_dense(matrix, dense, threads=threads)
+        assert got.dtype == dtype and got.flags.c_contiguous
+        assert got.tobytes() == np.asarray(matrix @ dense).tobytes()
 
 
 @pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
@@ -42,17 +43,18 @@ def test_more_threads_than_rows_and_a_fortran_ordered_block(monkeypatch):
 
 
 @pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.parametrize("dense_dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("threads", [1, 2, 3, 7])
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
 def test_transposed_products_have_the_bits_of_a_transposed_copy(threads, index_dtype,
-                                                                monkeypatch):
+                                                                dense_dtype, monkeypatch):
     monkeypatch.setattr(products, "_THREADED_FROM", 0)
     matrix = _matrix(300, 200, 0.05, seed=threads + 10, index_dtype=index_dtype)
     matrix.data[matrix.indices % 9 == 0] = 0.0  # columns with no entries
     matrix.eliminate_zeros()
-    dense = np.random.RandomState(2).normal(size=(300, 13)).astype(np.float32)
+    dense = np.random.RandomState(2).normal(size=(300, 13)).astype(dense_dtype)
     got = transposed_times_dense(matrix, dense, threads=threads)
-    assert got.dtype == np.float32 and got.flags.c_contiguous and got.shape == (200, 13)
+    assert got.dtype == dense_dtype and got.flags.c_contiguous and got.shape == (200, 13)
     assert got.tobytes() == np.asarray(sp.csr_matrix(matrix.T) @ dense).tobytes()
 
 
