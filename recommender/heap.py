@@ -1,9 +1,10 @@
 """Giving the C heap's free memory back to the operating system during a fit.
 
 Worker results arrive in joblib's threads, and glibc serves each thread from its own
-heap ("arena"), which keeps what is freed instead of returning it: counting 100,000
-essays left about 1 GB of such free memory resident, more than the counts themselves.
-``malloc_trim`` returns it. Elsewhere than glibc this does nothing.
+heap ("arena"), which keeps what is freed instead of returning it. Returned every few
+chunks with ``malloc_trim``, it lowers the counting step's peak by about a tenth
+(40,000 essays of 1,200 words: +348 MB instead of +389 MB). Elsewhere than glibc this
+does nothing.
 """
 
 from __future__ import annotations
