@@ -22,6 +22,7 @@ from .counting import Counted, count_articles
 from .errors import ConfigError, NotFittedError, UnknownArticleError
 from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
 from .groups import author_keys, translation_groups
+from .heap import release_free_memory
 from .latent import blend, leading_components, n_latent_components, unit_rows
 from .occurrences import document_frequencies, field_tfidf_rows, narrow_columns, smoothed_idf
 from .packing import pack_lists, unpack_lists
@@ -240,9 +241,10 @@ class RelatedIndex:
         counted = count_articles(check.admitted(articles), self._analyzer, used,
                                  progress=progress, **dispatch(self._settings))
         check.raise_problems()
-        vocabulary, idf, counts = self._learn_vocabulary(counted)
-        matrix, norms, field_tf = self._weigh_counts(counts, idf)
-        del counts
+        vocabulary, idf, counts, spare = self._learn_vocabulary(counted)
+        matrix, norms, field_tf = self._weigh_counts(counts, idf, spare=spare)
+        del spare, counts
+        release_free_memory()  # what the steps above freed, before the decomposition's peak
         components, vectors, blocks = self._fit_latent(matrix)
         self._set_state(
             entries=counted.entries, vocabulary=sorted(vocabulary, key=vocabulary.__getitem__),
@@ -307,22 +309,28 @@ class RelatedIndex:
         counts = {name: count_matrix([f[name] for f in fields], vocabulary) for name in used}
         return self._weigh_counts(counts, idf)
 
-    def _weigh_counts(self, counts: dict[str, sp.csr_matrix], idf: np.ndarray):
-        """:meth:`_weigh` from the used fields' term counts."""
+    def _weigh_counts(self, counts: dict[str, sp.csr_matrix], idf: np.ndarray, *,
+                      spare: tuple[str, np.ndarray] | None = None):
+        """:meth:`_weigh` from the used fields' term counts (``spare``: see
+        :func:`~recommender.occurrences.field_tfidf_rows`)."""
         weights = self._settings["field_weights"]
         sublinear = self._settings["sublinear_tf"]
         saturate = ("body",) if self._settings["body_tf"] == "bm25" else ()
-        matrix, norms = field_tfidf_rows(counts, weights, idf, sublinear=sublinear,
-                                         saturate=saturate)
-        empty = sp.csr_matrix(matrix.shape, dtype=np.float32)
+        empty = sp.csr_matrix((next(iter(counts.values())).shape[0], idf.size),
+                              dtype=np.float32)
+        # first: the weighing may write over a field's counts (spare)
         field_tf = {name: weighted_tf({name: counts[name]}, weights, sublinear=sublinear)
                     .astype(np.float32) if name in counts else empty
                     for name in EXPLAINED_FIELDS}
+        matrix, norms = field_tfidf_rows(counts, weights, idf, sublinear=sublinear,
+                                         saturate=saturate, spare=spare)
         return matrix, norms, field_tf
 
-    def _learn_vocabulary(self, counted: Counted
-                          ) -> tuple[dict[str, int], np.ndarray, dict[str, sp.csr_matrix]]:
-        """Vocabulary, IDF and the used fields' term counts of a counted corpus.
+    def _learn_vocabulary(self, counted: Counted) -> tuple[
+            dict[str, int], np.ndarray, dict[str, sp.csr_matrix], tuple[str, np.ndarray] | None]:
+        """Vocabulary, IDF and the used fields' term counts of a counted corpus, and the
+        largest field's name with the array its indices start (``spare`` of
+        :func:`~recommender.occurrences.field_tfidf_rows`).
 
         The vocabulary is the one scikit-learn's ``CountVectorizer`` chooses for the
         articles' tokens (sorted terms within ``min_df``/``max_df``, the most frequent
@@ -334,7 +342,7 @@ class RelatedIndex:
         found = counted.terms
         used = list(counted.fields)
         if not found:
-            return {}, np.zeros(0), {name: sp.csr_matrix((n, 0)) for name in used}
+            return {}, np.zeros(0), {name: sp.csr_matrix((n, 0)) for name in used}, None
         width = len(found)
         terms = sorted(found)
         # Columns numbered in the terms' sorted order from the start, so that every
@@ -343,10 +351,18 @@ class RelatedIndex:
         order = np.array([found[t] for t in terms], dtype=np.int64)  # sorted -> first seen
         rank = np.empty(width, dtype=np.int32)
         rank[order] = np.arange(width, dtype=np.int32)
-        raw = {}
+        sizes = {name: counted.fields[name][1].size for name in used}
+        largest = max(used, key=sizes.__getitem__)
+        raw, spare = {}, None
         for name in used:  # each field's occurrences become its matrix, in their own arrays
             lengths, columns, counts = counted.fields.pop(name)
-            raw[name] = _count_matrix(lengths, _renumbered(columns, rank), counts, (n, width))
+            if name == largest:  # ... but the largest's indices, followed by room for the
+                # weighed matrix's indices to be written over them (see field_tfidf_rows)
+                spare = np.empty(sum(sizes.values()), dtype=columns.dtype)
+                columns = _renumbered(columns, rank, out=spare[:columns.size])
+            else:
+                columns = _renumbered(columns, rank, out=columns)
+            raw[name] = _count_matrix(lengths, columns, counts, (n, width))
             del lengths, columns, counts
         frequency = document_frequencies(raw.values())
         keep = self._limit_terms(frequency, lambda: sum(map(_column_sums, raw.values())), n)
@@ -354,7 +370,8 @@ class RelatedIndex:
         vocabulary = {terms[i]: column for column, i in enumerate(chosen)}
         idf = smoothed_idf(frequency[keep], n)
         # narrowed in place, as each field's matrix[:, keep]
-        return vocabulary, idf, {name: narrow_columns(raw.pop(name), keep) for name in used}
+        counts = {name: narrow_columns(raw.pop(name), keep) for name in used}
+        return vocabulary, idf, counts, (largest, spare)
 
     def _limit_terms(self, dfs: np.ndarray, column_totals: Callable[[], np.ndarray],
                      n: int) -> np.ndarray:
@@ -1083,13 +1100,12 @@ def _latent_sample(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return matrix[np.sort(rows)]
 
 
-def _renumbered(columns: np.ndarray, number: np.ndarray) -> np.ndarray:
-    """``number[columns]``, written over ``columns`` a stretch at a time."""
+def _renumbered(columns: np.ndarray, number: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """``number[columns]`` in ``out`` (which may be ``columns``), a stretch at a time."""
     step = 1 << 20
     for start in range(0, columns.size, step):
-        stretch = columns[start:start + step]
-        stretch[...] = number[stretch]
-    return columns
+        out[start:start + step] = number[columns[start:start + step]]
+    return out
 
 
 def _column_sums(matrix: sp.csr_matrix) -> np.ndarray:

@@ -137,8 +137,8 @@ def leading_components(matrix: sp.spmatrix | np.ndarray, d: int, *, n_iter: int 
         rows = np.asarray(matrix, dtype=np.float32)
         columns = np.ascontiguousarray(rows.T)
     width = min(d + oversample, *rows.shape)
-    sketch = np.random.RandomState(random_state).normal(size=(rows.shape[1], width))
-    basis = np.asarray(sketch, dtype=np.float32)
+    basis = np.asarray(np.random.RandomState(random_state).normal(size=(rows.shape[1], width)),
+                       dtype=np.float32)  # the float64 draw is not kept
     from scipy.linalg import lu
 
     def times(right):
@@ -151,8 +151,10 @@ def leading_components(matrix: sp.spmatrix | np.ndarray, d: int, *, n_iter: int 
 
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for _ in range(n_iter):
-            basis = lu(times(basis), permute_l=True, check_finite=False)[0]
-            basis = lu(transposed_times(basis), permute_l=True, check_finite=False)[0]
+            # overwrite_a: the products are temporaries, LU works in them instead of a copy
+            basis = lu(times(basis), permute_l=True, overwrite_a=True, check_finite=False)[0]
+            basis = lu(transposed_times(basis), permute_l=True, overwrite_a=True,
+                       check_finite=False)[0]
         basis = _orthonormal(times(basis))
         small = transposed_times(basis).T  # basis.T @ rows, without a transposed view
         # The right singular vectors of the small (width × terms) matrix, through the
@@ -177,6 +179,7 @@ def _orthonormal(block: np.ndarray) -> np.ndarray:
     """An orthonormal basis of the columns of a tall block (Cholesky QR, twice, in
     float64: as accurate as Householder QR here and much cheaper on a tall block)."""
     basis = block.astype(np.float64)
+    del block  # the caller's temporary goes before the float64 copies are made
     for _ in range(2):
         gram = basis.T @ basis
         gram[np.diag_indices_from(gram)] += 1e-12 * max(np.trace(gram), 1e-300)

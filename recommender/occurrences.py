@@ -206,8 +206,12 @@ def _weigh_rows(indptrs, indices, counts, modes, weights, sublinear_tf, k1, k1_p
     longest = 0
     for row in range(ends.size - 1):
         longest = max(longest, ends[row + 1] - ends[row])
+    columns_of_row = np.empty(max(longest, 1), out_indices.dtype)
     squares = np.empty(max(longest, 1), np.float64)
-    for row in range(ends.size - 1):
+    # Last row first, each row read whole before it is written: out_indices may be a
+    # field's own indices (see field_tfidf_rows), and a row's output starts at or after
+    # that field's entries of the row, so it only covers entries already used.
+    for row in range(ends.size - 2, -1, -1):
         start = ends[row]
         size = 0
         for field in range(len(indptrs)):
@@ -226,13 +230,13 @@ def _weigh_rows(indptrs, indices, counts, modes, weights, sublinear_tf, k1, k1_p
                 if seen[column] != row:  # scipy's sum of fields: first + second + ...
                     seen[column] = row
                     total[column] = tf
-                    out_indices[start + size] = column
+                    columns_of_row[size] = column
                     size += 1
                 else:
                     total[column] = total[column] + tf
-        out_indices[start:start + size].sort()
+        columns_of_row[:size].sort()
         for i in range(size):
-            column = out_indices[start + i]
+            column = columns_of_row[i]
             value = total[column] * idf[column]
             total[column] = value
             squares[i] = value * value
@@ -241,11 +245,14 @@ def _weigh_rows(indptrs, indices, counts, modes, weights, sublinear_tf, k1, k1_p
         norms[row] = norm
         divisor = norm if norm != 0.0 else 1.0
         for i in range(size):
-            out_data[start + i] = np.float32(total[out_indices[start + i]] / divisor)
+            column = columns_of_row[i]
+            out_indices[start + i] = column
+            out_data[start + i] = np.float32(total[column] / divisor)
 
 
 def field_tfidf_rows(field_counts: Mapping[str, sp.csr_matrix], weights: Mapping[str, float],
-                     idf: np.ndarray, *, sublinear: bool, saturate: Collection[str] = ()
+                     idf: np.ndarray, *, sublinear: bool, saturate: Collection[str] = (),
+                     spare: tuple[str, np.ndarray] | None = None
                      ) -> tuple[sp.csr_matrix, np.ndarray]:
     """``tfidf_rows(weighted_tf(field_counts, ...), idf, return_norms=True)``, bit for bit,
     in one pass with no temporary the size of the matrix.
@@ -262,6 +269,10 @@ def field_tfidf_rows(field_counts: Mapping[str, sp.csr_matrix], weights: Mapping
     saturate : collection of str
         Fields whose counts take BM25's saturation (:func:`~recommender.weighting.
         saturated_tf`) instead.
+    spare : (str, ndarray), optional
+        A field's name and an index array whose start is that field's ``indices`` (a
+        view of it): when it is long enough, the result's indices are written in it,
+        over the field's (which is then spent), instead of in a new array.
 
     Returns
     -------
@@ -288,7 +299,12 @@ def field_tfidf_rows(field_counts: Mapping[str, sp.csr_matrix], weights: Mapping
                       for name in names], dtype=np.int64)
     ends, _ = _union_rows(indptrs, indices, n_rows, idf.size)
     index_type = np.int32 if max(ends[-1], idf.size) < np.iinfo(np.int32).max else np.int64
-    out_indices = np.empty(ends[-1], dtype=index_type)
+    if (spare is not None and spare[0] in names and spare[1].dtype == index_type
+            and spare[1].size >= ends[-1]
+            and np.shares_memory(spare[1][:1], field_counts[spare[0]].indices[:1])):
+        out_indices = spare[1][:ends[-1]]
+    else:
+        out_indices = np.empty(ends[-1], dtype=index_type)
     out_data = np.empty(ends[-1], dtype=np.float32)
     norms = np.empty(n_rows, dtype=np.float64)
     _weigh_rows(indptrs, indices, counts, modes,

@@ -124,3 +124,47 @@ def test_field_tfidf_rows_take_counts_of_mixed_integer_types():
     expected, _ = field_tfidf_rows(fields, weights, np.linspace(1.0, 3.0, 700), sublinear=True)
     rows, _ = field_tfidf_rows(mixed, weights, np.linspace(1.0, 3.0, 700), sublinear=True)
     assert rows.data.tobytes() == expected.data.tobytes()
+
+
+@pytest.mark.parametrize("room", [0, 5_000])
+def test_field_tfidf_rows_write_over_a_fields_indices_given_room(room):
+    fields = _fields(6)
+    weights = dict.fromkeys(FIELDS, 1.0)
+    idf = np.linspace(1.0, 3.0, 700)
+    expected, expected_norms = field_tfidf_rows(fields, weights, idf, sublinear=True)
+    body = fields["body"]
+    buffer = np.empty(body.nnz + room, dtype=body.indices.dtype)
+    buffer[:body.nnz] = body.indices
+    fields["body"] = sp.csr_matrix((body.data, buffer[:body.nnz], body.indptr), shape=body.shape)
+    rows, norms = field_tfidf_rows(fields, weights, idf, sublinear=True, spare=("body", buffer))
+    assert np.shares_memory(rows.indices, buffer) == (room >= expected.nnz - body.nnz)
+    assert np.array_equal(rows.indptr, expected.indptr)
+    assert np.array_equal(rows.indices, expected.indices)
+    assert rows.data.tobytes() == expected.data.tobytes()
+    assert norms.tobytes() == expected_norms.tobytes()
+
+
+@pytest.mark.parametrize("titles_only", [False, True])
+def test_a_fit_weighs_as_rows_weighed_apart(fixture_articles, titles_only):
+    """A fit writes its matrix's indices over the largest field's counts; the matrix, the
+    norms and the explained fields' tf (made before, from those counts) are those of
+    the same rows weighed on their own, also when the largest field is an explained one."""
+    import dataclasses
+
+    from recommender import RelatedIndex
+    from recommender.analysis import analyse_articles
+
+    articles = list(fixture_articles)
+    if titles_only:
+        articles = [dataclasses.replace(a, title=f"{a.title} {a.body[:400]}", body="")
+                    for a in articles]
+    index = RelatedIndex().fit(articles)
+    fields = [f for _, f in analyse_articles(articles, index._analyzer)]
+    matrix, norms, field_tf = index._weigh(fields, index._term_column, index.idf_)
+    assert np.array_equal(index.matrix_.indptr, matrix.indptr)
+    assert np.array_equal(index.matrix_.indices, matrix.indices)
+    assert index.matrix_.data.tobytes() == matrix.data.tobytes()
+    assert index.norms_.tobytes() == norms.tobytes()
+    for name, tf in field_tf.items():
+        assert (index.field_tf_[name] != tf).nnz == 0, name
+    assert field_tf["title"].nnz > 0
