@@ -86,11 +86,12 @@ class _Pieces:
     """An integer array received a chunk at a time (pieces of different types join in
     the wider one).
 
-    The pieces are joined into blocks of :data:`_BLOCK` values as they come: kept
-    until the end, the pieces of a fit at 100,000 essays left as much heap memory as
-    the arrays themselves behind them (too small for the allocator to return), for the
-    rest of the fit. Blocks are allocated and returned apart from the heap, and the
-    heap the pieces used is reused by the next ones.
+    The pieces are joined into blocks of :data:`_BLOCK` values as they come, instead of
+    all at the end: pieces are too small for the allocator to map apart, so the heap
+    they filled stayed behind them once joined (at 40,000 essays of 1,200 words the
+    counting step ended 53 MB higher, for 232 MB of arrays). Blocks are mapped and
+    returned apart from the heap, and the next pieces reuse the heap the last ones
+    left.
     """
 
     def __init__(self) -> None:

@@ -755,6 +755,18 @@ class RelatedIndex:
         """The article numbers ``row`` pins first (none for a free-text query)."""
         return self._pins.get(row, _NO_PINS)
 
+    def _posting_sums(self, row: sp.csr_matrix) -> np.ndarray:
+        """The tf-idf cosines of one row against every article (float32), through its
+        terms' postings: ``term_index[row.indices].T @ row.data``, bit for bit."""
+        kernels = _kernels()
+        term_index = self._term_index()
+        data = np.asarray(row.data, dtype=np.float32)
+        if not kernels.AVAILABLE or term_index.dtype != np.float32:
+            return np.asarray(term_index[row.indices].T @ data, dtype=np.float32)
+        out = np.zeros(term_index.shape[1], dtype=np.float32)
+        kernels.add_postings(term_index, row.indices, data, out)
+        return out
+
     def _term_index(self) -> sp.csr_matrix:
         """The tf-idf matrix transposed: row ``t`` lists the articles that use term ``t``."""
         if self._transposed is None:
@@ -995,8 +1007,7 @@ class RelatedIndex:
         to [0, 1].
         """
         if rows.shape[0] == 1:  # the query terms' postings, summed in the same order
-            cosines = np.asarray(self._term_index()[rows.indices].T @ rows.data,
-                                 dtype=np.float32)[None, :]
+            cosines = self._posting_sums(rows)[None, :]
         else:
             cosines = np.asarray((rows @ self._term_index()).toarray(), dtype=np.float32)
         weight = self._latent_weight()

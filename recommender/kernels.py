@@ -29,13 +29,16 @@ try:
 except ImportError:  # pragma: no cover - numba is a dependency; this keeps a broken install usable
     numba = None
 
-__all__ = ["AVAILABLE", "add_columns_times_dense", "add_rows_times_dense", "add_scaled_codes",
-           "block_candidates", "choose_one", "choose_rows", "model_of", "rules_of"]
+__all__ = ["AVAILABLE", "add_columns_times_dense", "add_postings", "add_rows_times_dense",
+           "add_scaled_codes",
+           "block_candidates", "choose_one", "choose_rows", "compiled", "model_of", "rules_of"]
 
 AVAILABLE = numba is not None
 
 
-def _jit(function):
+def compiled(function):
+    """``function`` compiled by numba (releasing the GIL, cached on disk where it can be),
+    or ``function`` itself without numba."""
     if not AVAILABLE:
         return function
     try:
@@ -44,7 +47,7 @@ def _jit(function):
         return numba.njit(nogil=True)(function)  # compiled again in every process
 
 
-@_jit
+@compiled
 def _round6(value):
     # np.round(value, 6): the same multiply, round half to even, divide
     return np.rint(value * 1e6) / 1e6
@@ -54,7 +57,7 @@ def _round6(value):
 # (counting from the end) at every access, which costs a third of a dot product.
 
 
-@_jit
+@compiled
 def _row_dot(indptr, indices, data, row, dense):
     total = np.float32(0.0)
     for p in range(np.uint64(indptr[row]), np.uint64(indptr[row + 1])):
@@ -62,19 +65,19 @@ def _row_dot(indptr, indices, data, row, dense):
     return total
 
 
-@_jit
+@compiled
 def _put(dense, indices, values):
     for p in range(indices.size):
         dense[indices[p]] = values[p]
 
 
-@_jit
+@compiled
 def _clear(dense, indices):
     for p in range(indices.size):
         dense[indices[p]] = 0.0
 
 
-@_jit
+@compiled
 def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, rules,
                 dense, other, out_rows, out_scores):
     """The list of one query (``row`` -1 for free text); returns its length. ``dense``
@@ -151,7 +154,7 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
     return chosen
 
 
-@_jit
+@compiled
 def _choose_rows(rows, starts, candidates, model, rules, width, out_rows, out_scores,
                  out_lengths):
     indptr, indices, data, latent = model[0], model[1], model[2], model[3]
@@ -166,14 +169,14 @@ def _choose_rows(rows, starts, candidates, model, rules, width, out_rows, out_sc
                                      model, rules, dense, other, out_rows[i], out_scores[i])
 
 
-@_jit
+@compiled
 def _choose_single(q_indices, q_data, q_latent, row, reference, candidates, model, rules, dense,
                    other, out_rows, out_scores):
     return _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model,
                        rules, dense, other, out_rows, out_scores)
 
 
-@_jit
+@compiled
 def _heaviest_terms(indices, data, keep):
     """Positions of a row's ``keep`` largest weights (ties: the lower column), in column
     order, as :func:`recommender.candidates.prune_rows` keeps them."""
@@ -183,7 +186,7 @@ def _heaviest_terms(indices, data, keep):
     return np.sort(order)
 
 
-@_jit
+@compiled
 def _best_of(estimate, count, passed):
     """Columns of the ``count`` highest positive estimates (ties: the lower column),
     ascending: :func:`recommender.candidates.top_candidates`. A strided sample guesses a
@@ -222,7 +225,7 @@ def _best_of(estimate, count, passed):
     return chosen
 
 
-@_jit
+@compiled
 def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
                       t_indptr, t_indices, t_data, count, out, starts):
     passed = np.empty(estimate.shape[1], dtype=np.int64)
@@ -241,7 +244,7 @@ def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
     return starts
 
 
-@_jit
+@compiled
 def _add_scaled_codes(out, codes, factors):
     for t in range(np.uint64(codes.shape[0])):
         factor = factors[t]
@@ -257,7 +260,7 @@ def add_scaled_codes(out: np.ndarray, codes: np.ndarray, factors: np.ndarray) ->
     _add_scaled_codes(out, codes, np.asarray(factors, dtype=np.float32))
 
 
-@_jit
+@compiled
 def _add_rows_times_dense(indptr, indices, data, dense, out, start, stop):
     width = np.uint64(dense.shape[1])
     for i in range(np.uint64(start), np.uint64(stop)):
@@ -277,7 +280,7 @@ def add_rows_times_dense(indptr: np.ndarray, indices: np.ndarray, data: np.ndarr
     _add_rows_times_dense(indptr, indices, data, dense, out, start, stop)
 
 
-@_jit
+@compiled
 def _add_columns_times_dense(indptr, indices, data, dense, out, first, stop):
     width = np.uint64(dense.shape[1])
     for i in range(np.uint64(indptr.size - 1)):
@@ -299,6 +302,22 @@ def add_columns_times_dense(indptr: np.ndarray, indices: np.ndarray, data: np.nd
     scipy adds them in a CSR copy of the transpose; releases the GIL (see
     :func:`recommender.products.transposed_times_dense`)."""
     _add_columns_times_dense(indptr, indices, data, dense, out, first, stop)
+
+
+@compiled
+def _add_postings(indptr, indices, data, terms, weights, out):
+    for t in range(terms.size):
+        weight = weights[t]
+        for p in range(np.uint64(indptr[terms[t]]), np.uint64(indptr[terms[t] + 1])):
+            out[np.uint64(indices[p])] += data[p] * weight
+
+
+def add_postings(term_index, terms: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
+    """``out += (term_index[terms].T @ weights)``, in place, with its bits: each term's
+    postings added in the order of ``terms``, as scipy's product adds them, without
+    gathering the postings into a new matrix first (half of an exact query's time)."""
+    _add_postings(term_index.indptr, term_index.indices, term_index.data,
+                  np.asarray(terms), np.asarray(weights), out)
 
 
 def model_of(matrix, latent, allowed, groups, authors, ranks, days) -> tuple:

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from .kernels import _jit
+from .kernels import compiled
 from .weighting import BM25_K1
 
 __all__ = ["document_frequencies", "field_tfidf_rows", "narrow_columns", "smoothed_idf"]
@@ -26,7 +26,7 @@ __all__ = ["document_frequencies", "field_tfidf_rows", "narrow_columns", "smooth
 _PLAIN, _SUBLINEAR, _SATURATED = 0, 1, 2
 
 
-@_jit
+@compiled
 def _union_rows(indptrs, indices, n_rows, width):
     """Per row, the end of its distinct columns over all fields (a CSR indptr); per
     column, how many rows have it in any field."""
@@ -82,7 +82,7 @@ def document_frequencies(fields: Collection[sp.csr_matrix]) -> np.ndarray:
     return _union_rows(indptrs, indices, n_rows, width)[1]
 
 
-@_jit
+@compiled
 def _narrow(indptr, indices, data, new_column):
     kept = 0
     for row in range(indptr.size - 1):
@@ -137,7 +137,7 @@ def smoothed_idf(frequency: np.ndarray, n_documents: int) -> np.ndarray:
     return idf
 
 
-@_jit
+@compiled
 def _block_sum(values, start, count):
     # numpy's pairwise_sum for at most 128 values: 8 running sums, or one under 8 values
     if count < 8:
@@ -166,7 +166,7 @@ def _block_sum(values, start, count):
     return total
 
 
-@_jit
+@compiled
 def _sum_like_numpy(values, start, count):
     """np.add.reduce's pairwise summation (numpy's pairwise_sum), which is what scipy's
     row sums of a CSR use; numpy's recursion is unrolled onto a stack here, because
@@ -197,7 +197,7 @@ def _sum_like_numpy(values, start, count):
     return sums[0]
 
 
-@_jit
+@compiled
 def _weigh_rows(indptrs, indices, counts, modes, weights, sublinear_tf, k1, k1_plus_one,
                 idf, ends, out_indices, out_data, norms):
     width = idf.size

@@ -3,7 +3,7 @@
 Pickling a ``str`` that is not pure ASCII makes CPython keep a UTF-8 copy of it inside
 the string, for as long as the string lives (it is how ``PyUnicode_AsUTF8AndSize``
 works). Shipping a corpus of Portuguese essays to the analysis workers that way left
-every body the caller holds about twice its size: 850 MB more at 100,000 essays,
+every body the caller holds about twice its size: 0.7 GB more at 100,000 essays,
 after the fit was over. Encoding the strings here instead makes bytes that go away
 once sent, and leaves the caller's strings as they were.
 """

@@ -108,3 +108,13 @@ def test_compiled_best_estimates_break_ties_as_numpy_does(count):
         scratch = np.empty(estimate.size, dtype=np.int64)
         np.testing.assert_array_equal(kernels._best_of(estimate, count, scratch),
                                       top_candidates(estimate, count))
+
+
+def test_posting_sums_have_the_bits_of_gathered_postings(articles):
+    index = RelatedIndex().fit(articles)
+    term_index = index._term_index()
+    rows = [index.matrix_[i] for i in range(0, len(articles), 17)]
+    rows.append(index.vectorize(articles[3].body + " " + articles[40].title))
+    for row in rows:
+        expected = np.asarray(term_index[row.indices].T @ row.data, dtype=np.float32)
+        assert index._posting_sums(row).tobytes() == expected.tobytes()
