@@ -20,7 +20,7 @@ from .shipping import ship, unship
 from .text import Analyzer, detect_language, fold
 
 __all__ = ["make_analyzer", "analyse_article", "analyse_articles", "analyse_text",
-           "map_chunks", "worker_analyzer"]
+           "map_chunks", "prepared_text", "worker_analyzer"]
 
 _NON_WORD = re.compile(r"[\W_]+")
 _LANGUAGE_SAMPLE = 4000  # characters of text enough to tell Portuguese from English
@@ -142,7 +142,14 @@ def analyse_text(text: str, analyzer: Analyzer, lang: str | None = None) -> list
 
     The text is cleaned as article text is (:func:`~recommender.corpus.clean_text`):
     control characters and terminal escape sequences are no words."""
+    return analyzer(*prepared_text(text, analyzer, lang))
+
+
+def prepared_text(text: str, analyzer: Analyzer, lang: str | None = None
+                  ) -> tuple[str, str | None]:
+    """Free text as :func:`analyse_text` hands it to the analyzer: cleaned, HTML turned
+    to text, and its language (detected when not given and the analyzer stems)."""
     plain = html_to_text(clean_text(text))
     if lang is None and analyzer.stems:  # without a stemmer the language changes nothing
         lang = detect_language(plain[:_LANGUAGE_SAMPLE])
-    return analyzer(plain, lang=lang)
+    return plain, lang

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .analysis import analyse_text, make_analyzer
+from .analysis import make_analyzer, prepared_text
 from .candidates import block_candidates, latent_estimate, prune_rows
 from .catalog import Entry
 from .clusters import CLUSTERED_FROM, LatentClusters
@@ -28,13 +28,14 @@ from .occurrences import document_frequencies, field_tfidf_rows, narrow_columns,
 from .packing import pack_lists, unpack_lists
 from .parallel import dispatch, in_process, parallel_map, task_groups
 from .products import sparse_times_dense
+from .query_columns import ChunkColumns
 from .ranking import tiebreak_ranks, timestamps_in_days
 from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
 from .settings import DEFAULTS, FIELDS, check_list_length, validate_settings
 from .sparse_rows import PoolCosines, Rows, row_of, take_rows
 from .text import fold
-from .weighting import count_matrix, tfidf_row, weighted_tf
+from .weighting import count_matrix, tfidf_row, tfidf_row_of_columns, weighted_tf
 
 __all__ = ["RelatedIndex"]
 
@@ -439,6 +440,7 @@ class RelatedIndex:
         self._kernel_model = None
         self._components_t = None
         self._coarse_latent = None
+        self._query_columns = None
         self.lists_ = (np.zeros((len(entries), 0), np.int32), np.zeros((len(entries), 0)))
         self.lists_exact_ = False
         self._fitted = True
@@ -580,10 +582,16 @@ class RelatedIndex:
     def vectorize(self, text: str, *, lang: str | None = None) -> sp.csr_matrix:
         """The L2-normalised tf-idf row of free text, weighted as a body."""
         self._check_fitted()
-        tokens = analyse_text(text, self._analyzer, lang)
-        return tfidf_row(tokens, self._term_column, self.idf_,
-                         sublinear=self._settings["sublinear_tf"],
-                         saturate=self._settings["body_tf"] == "bm25")
+        plain, lang = prepared_text(text, self._analyzer, lang)
+        weighing = {"sublinear": self._settings["sublinear_tf"],
+                    "saturate": self._settings["body_tf"] == "bm25"}
+        if self._analyzer.ngram_range != (1, 1):  # n-grams span chunks
+            return tfidf_row(self._analyzer(plain, lang=lang), self._term_column, self.idf_,
+                             **weighing)
+        if self._query_columns is None:
+            self._query_columns = ChunkColumns(self._analyzer, self._term_column)
+        return tfidf_row_of_columns(self._query_columns(plain, lang), len(self._term_column),
+                                    self.idf_, **weighing)
 
     def related_all(self, k: int = 10, *, exact: bool = False) -> dict[str, list[Related]]:
         """The related list of every article, as :meth:`related` gives it.
@@ -1077,7 +1085,8 @@ _NO_PINS.flags.writeable = False
 #: Attributes a worker computing lists does not need (and that cost most to send).
 _NOT_FOR_WORKERS = frozenset({"entries_", "field_tf_", "vocabulary_", "_analyzer",
                               "_term_column", "_tags", "_position", "_latent64",
-                              "_components_t", "_kernel_model", "_coarse_latent"})
+                              "_components_t", "_kernel_model", "_coarse_latent",
+                              "_query_columns"})
 
 
 def _kernels():

@@ -579,12 +579,7 @@ class Analyzer:
         if lang is not None and lang not in _LANGUAGES:
             raise ConfigError(f"lang={lang!r} is not allowed; use 'pt', 'en' or None")
         key = None if self._stemmer is None else (lang or detect_language(text))
-        cache = self._caches.get(key)
-        if cache is None:
-            cache = self._caches.setdefault(
-                key, _ChunkCache(partial(self._analyse_chunk, lang=key))
-            )
-        tokens = cache.tokens(_chunks(text))
+        tokens = self._cache_for(key).tokens(_chunks(text))
         low, high = self._ngram_range
         if high == 1:
             return tokens
@@ -593,6 +588,27 @@ class Analyzer:
             # The shifted copies are shorter: zip stops at the last full n-gram.
             grams.extend(map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False)))
         return grams
+
+    def chunks(self, text: str) -> list[bytes]:
+        """The pieces of ``text`` the analysis works on one at a time (lower-cased bytes
+        between separators). With ``ngram_range`` (1, 1), the terms of a text are the
+        terms of its chunks (:meth:`chunk_terms`), in order."""
+        return _chunks(text)
+
+    def chunk_terms(self, chunk: bytes, lang: str | None = None) -> list[str]:
+        """The terms of one of :meth:`chunks`' pieces (``lang`` as for a call)."""
+        if self._stemmer is None:
+            return self._cache_for(None).tokens([chunk])
+        text = chunk.decode("utf-8", "surrogatepass")
+        return self._cache_for(lang or detect_language(text)).tokens([chunk])
+
+    def _cache_for(self, key: str | None) -> _ChunkCache:
+        cache = self._caches.get(key)
+        if cache is None:
+            cache = self._caches.setdefault(
+                key, _ChunkCache(partial(self._analyse_chunk, lang=key))
+            )
+        return cache
 
     @property
     def stems(self) -> bool:

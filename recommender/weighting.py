@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from .settings import TF_SCHEMES  # the schemes weighted_tf knows, named where they are checked
 
 __all__ = ["BM25_K1", "TF_SCHEMES", "count_matrix", "saturated_tf", "weighted_tf", "tfidf_rows",
-           "tfidf_row"]
+           "tfidf_row", "tfidf_row_of_columns"]
 
 #: The BM25 saturation constant: a term's weight approaches ``BM25_K1 + 1`` times that of a
 #: single occurrence (1 → 1, 2 → 1.38, 5 → 1.77, 20 → 2.07 with 1.2).
@@ -124,6 +124,19 @@ def tfidf_row(tokens: Sequence[str], vocabulary: Mapping[str, int], idf: np.ndar
     """
     lookup = vocabulary.get
     ids = [c for c in map(lookup, tokens) if c is not None]
+    return tfidf_row_of_columns(np.asarray(ids, dtype=np.int64), len(vocabulary), idf,
+                                sublinear=sublinear, saturate=saturate)
+
+
+def tfidf_row_of_columns(ids: np.ndarray, width: int, idf: np.ndarray, *, sublinear: bool,
+                         saturate: bool = False) -> sp.csr_matrix:
+    """:func:`tfidf_row` of a text given as the vocabulary columns of its tokens (one per
+    occurrence, in any order), in a vocabulary of ``width`` terms.
+
+    >>> tfidf_row_of_columns(np.array([0, 1, 0]), 2, np.array([1.0, 2.0]),
+    ...                      sublinear=True).toarray().round(3)
+    array([[0.646, 0.763]], dtype=float32)
+    """
     columns, freq = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
     data = freq.astype(np.float64)
     if saturate:
@@ -140,4 +153,4 @@ def tfidf_row(tokens: Sequence[str], vocabulary: Mapping[str, int], idf: np.ndar
     keep = data != 0.0
     data, columns = data[keep].astype(np.float32), columns[keep].astype(np.int32)
     return sp.csr_matrix((data, columns, np.array([0, data.size], dtype=np.int32)),
-                         shape=(1, len(vocabulary)))
+                         shape=(1, width))
