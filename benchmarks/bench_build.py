@@ -3,7 +3,10 @@
 Methods (one timed call = the whole corpus; throughput in articles per second):
 
 * ``ours``: ``RelatedIndex(n_jobs=-1).fit(articles)`` (vocabulary, tf-idf rows, latent
-  spaces; no lists — those are the ``all_pairs`` benchmark);
+  spaces; no lists — their speed is the ``all_pairs`` benchmark), the reference of the
+  fit-time target;
+* ``ours_build``: the whole build, as ``recommender build`` does it — the fit, every
+  list (``precompute(k)``) and ``save`` — the reference of the build-memory target;
 * ``sklearn_tfidf``: ``TfidfVectorizer.fit_transform(texts)`` alone, the reference of
   the build targets (fit time and peak memory at most scikit-learn's);
 * ``bm25s``: tokenize and index (numba backend); ``tantivy``: add every document,
@@ -64,6 +67,19 @@ def run(ws: Workspace) -> dict[str, Any]:
         unit="corpus", items_per_run=n, memory=memory, index_bytes=size,
         terms=len(index.vocabulary_), nnz=int(index.matrix_.nnz))
 
+    say(f"[{n:,}] build: ours, fit + every list + save")
+    folder = ws.scratch / "build-ours-whole"
+
+    def whole_build(s: slice) -> None:
+        ws.new_index().fit(articles[s]).precompute(ws.k).save(folder)
+
+    times, memory, _ = _series(ws, whole_build, children=True)
+    result["methods"]["ours_build"] = method_entry(
+        times, kind="ours", description=f"RelatedIndex(n_jobs=-1).fit(articles)"
+        f".precompute({ws.k}).save(folder)", unit="corpus", items_per_run=n, memory=memory,
+        index_bytes=dir_bytes(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+
     say(f"[{n:,}] build: scikit-learn")
     from .baselines import SklearnBrute, tfidf_vectorizer
 
@@ -89,14 +105,15 @@ def run(ws: Workspace) -> dict[str, Any]:
 
     add_ratios(result, baseline="sklearn_tfidf")
     ours, sk_entry = result["methods"]["ours"], result["methods"]["sklearn_tfidf"]
-    ratios = ours["vs_sklearn_tfidf"]
+    whole = result["methods"]["ours_build"]
+    ratios, memory_ratio = ours["vs_sklearn_tfidf"], whole["vs_sklearn_tfidf"]["rss"]
     result["targets"] = [
         {"name": "fit time <= TfidfVectorizer.fit_transform", "value": ratios["speedup"],
          "threshold": 1.0, "higher_is_better": True,
          "passed": _at_least(ratios["speedup"], 1.0)},
-        {"name": "build peak RSS <= TfidfVectorizer.fit_transform", "value": ratios["rss"],
-         "threshold": 1.0, "higher_is_better": False,
-         "passed": None if ratios["rss"] is None else ratios["rss"] <= 1.0},
+        {"name": "build (fit + lists + save) peak RSS <= TfidfVectorizer.fit_transform",
+         "value": memory_ratio, "threshold": 1.0, "higher_is_better": False,
+         "passed": None if memory_ratio is None else memory_ratio <= 1.0},
     ]
     result["notes"].append(
         "index on disk: ours is the fitted model saved without lists (the save benchmark "
@@ -104,8 +121,10 @@ def run(ws: Workspace) -> dict[str, Any]:
     result["notes"].append(
         "memory: rise of this process's peak RSS during the first timed build, plus the "
         "analysis workers' sampled peak (ours) — "
-        f"ours {ours['memory']['rss_delta_mb']} + "
-        f"{ours['memory'].get('children_peak_rss_mb', 0)} MB, scikit-learn "
+        f"fit {ours['memory']['rss_delta_mb']} + "
+        f"{ours['memory'].get('children_peak_rss_mb', 0)} MB, whole build "
+        f"{whole['memory']['rss_delta_mb']} + "
+        f"{whole['memory'].get('children_peak_rss_mb', 0)} MB, scikit-learn "
         f"{sk_entry['memory']['rss_delta_mb']} MB")
     return result
 

@@ -75,6 +75,7 @@ def compute_ranges(index: Any, work: Path, *, k: int, rows: int, minutes: float)
     code = environment(None)["git"]  # the code this run loaded, whatever is committed later
     say(f"{len(index):,} articles, {len(starts)} ranges of {step:,} rows "
         f"(blocks of {block}); {len(left)} to do")
+    index._term_index()  # made once for every range (a range alone drops what it made)
     for number, start in enumerate(left):
         if number and time.monotonic() - started > minutes * 60:
             break

@@ -50,10 +50,12 @@ def remove_stale_siblings(target: Path, max_age: float = STALE_SECONDS) -> None:
             continue
 
 
-def write_synced(path: Path, data: bytes) -> None:
-    """Create ``path`` (it must not exist) with ``data``, flushed to disk."""
+def write_synced(path: Path, data: bytes | tuple) -> None:
+    """Create ``path`` (it must not exist) with ``data`` (bytes, or a tuple of bytes-like
+    parts written one after the other), flushed to disk."""
     with open(path, "xb") as stream:
-        stream.write(data)
+        for part in data if isinstance(data, tuple) else (data,):
+            stream.write(part)
         stream.flush()
         os.fsync(stream.fileno())
 

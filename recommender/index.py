@@ -26,7 +26,7 @@ from .heap import release_free_memory
 from .latent import blend, leading_components, n_latent_components, unit_rows
 from .occurrences import document_frequencies, field_tfidf_rows, narrow_columns, smoothed_idf
 from .packing import pack_lists, unpack_lists
-from .parallel import dispatch, in_process, parallel_map, task_groups
+from .parallel import dispatch, in_process, parallel_map, task_groups, thread_map
 from .products import sparse_times_dense
 from .query_columns import ChunkColumns
 from .ranking import tiebreak_ranks, timestamps_in_days
@@ -623,9 +623,11 @@ class RelatedIndex:
 
     def _lists(self, k: int, *, exact: bool, rows: range | None = None):
         """``(row, chosen)`` for every row in order, chosen as :meth:`_choose` gives it,
-        computed a block of rows at a time; with ``n_jobs`` or on a Dask cluster, blocks
-        are shared among workers (the same blocks, so the same bits, as in one process),
-        and the scoring state is sent to each worker once.
+        computed a block of rows at a time. With ``n_jobs``, blocks are shared among
+        threads of this process (the scoring is compiled code that releases the GIL, and
+        threads need no copy of the matrix); on a Dask cluster among its workers, which
+        get the scoring state once. Either way the blocks are the ones one thread
+        computes, so the bits are the same.
 
         ``rows``: only these rows; it must start and end on block boundaries (see
         :meth:`_block_rows`) or at the end, so that every block is the one a full pass
@@ -637,6 +639,17 @@ class RelatedIndex:
         if rows.step != 1 or rows.start % block or (rows.stop % block and rows.stop < n):
             raise ValueError(f"rows must start and stop on multiples of {block}, got {rows}")
         starts = list(range(rows.start, min(rows.stop, n), block))
+        # The term index (as big as the matrix) and the float64 latent vectors are made
+        # for the pass and dropped after it, unless they were there before: a build then
+        # saves without them, and a query makes them again when it needs them.
+        made_here = [name for name in _PASS_CACHES if getattr(self, name) is None]
+        try:
+            yield from self._lists_of_starts(starts, block, k, exact)
+        finally:
+            for name in made_here:
+                setattr(self, name, None)
+
+    def _lists_of_starts(self, starts: list[int], block: int, k: int, exact: bool):
         where = dispatch(self._settings)
         if in_process(where["n_jobs"], where["backend"], len(starts)):
             yield from self._lists_of_blocks(starts, block, k, exact)
@@ -644,6 +657,14 @@ class RelatedIndex:
         self._term_index()  # built once here, not in every task
         if not exact:
             self._latent_groups()
+        if where["backend"] == "loky":
+            self._fill_caches(exact)
+            blocks = thread_map(self._block_lists, ((start, block, k, exact) for start in starts),
+                                n_jobs=where["n_jobs"])
+            with closing(blocks):  # a caller that stops early cancels the work left
+                for lists in blocks:
+                    yield from lists
+            return
         state = self._scoring_state()
         tasks = task_groups(starts, where["n_jobs"], where["backend"])
         parts = parallel_map(_lists_task, ((state, task, block, k, exact) for task in tasks),
@@ -666,6 +687,17 @@ class RelatedIndex:
         # caches, rebuilt when needed
         state._latent64 = state._components_t = state._kernel_model = state._coarse_latent = None
         return state
+
+    def _fill_caches(self, exact: bool) -> None:
+        """Make the caches that every block reads before threads share the blocks (each
+        thread would otherwise make its own copy of the same thing at the start)."""
+        if _kernels().AVAILABLE:
+            self._compiled_model()
+        if exact:
+            self._latent_float64()
+
+    def _block_lists(self, start: int, block: int, k: int, exact: bool) -> list[tuple]:
+        return list(self._lists_of_blocks([start], block, k, exact))
 
     def _lists_of_blocks(self, starts: Sequence[int], block: int, k: int, exact: bool):
         n = len(self.ids_)
@@ -1023,9 +1055,13 @@ class RelatedIndex:
             return cosines, cosines
         if latent is None:
             latent = self._project(rows)
+        return blend(cosines, latent, self._latent_float64(), weight), cosines
+
+    def _latent_float64(self) -> np.ndarray:
+        """The latent vectors in float64, as :func:`blend` takes them (kept)."""
         if self._latent64 is None:
             self._latent64 = np.ascontiguousarray(self.latent_vectors_, dtype=np.float64)
-        return blend(cosines, latent, self._latent64, weight), cosines
+        return self._latent64
 
     def _row_of(self, article_id: str) -> int:
         try:
@@ -1081,6 +1117,9 @@ class RelatedIndex:
 _NO_PINS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 _NO_PINS.flags.writeable = False
+
+#: Caches that computing every list makes (see :meth:`RelatedIndex._lists`).
+_PASS_CACHES = ("_transposed", "_latent64")
 
 #: Attributes a worker computing lists does not need (and that cost most to send).
 _NOT_FOR_WORKERS = frozenset({"entries_", "field_tf_", "vocabulary_", "_analyzer",

@@ -81,13 +81,41 @@ def parse_json(path: Path, data: bytes, line: int | None = None) -> Any:
 
 # -- writing ----------------------------------------------------------------------------------
 
-def file_entry(data: bytes, chunk_bytes: int = CHUNK_BYTES) -> dict[str, Any]:
+def file_entry(data: bytes | tuple, chunk_bytes: int = CHUNK_BYTES) -> dict[str, Any]:
     """What the manifest keeps of one file: its size, its sha256 and the sha256 of
-    each ``chunk_bytes`` piece of it (the last one shorter)."""
-    view = memoryview(data)
-    chunks = [hashlib.sha256(view[start:start + chunk_bytes]).hexdigest()
-              for start in range(0, len(view), chunk_bytes)]
-    return {"bytes": len(view), "sha256": hashlib.sha256(view).hexdigest(), "chunks": chunks}
+    each ``chunk_bytes`` piece of it (the last one shorter).
+
+    ``data``: the file's bytes, or a tuple of the bytes-like parts it is written from
+    in order (a ``.npy`` header and the memory of its array), so that a large array
+    is digested where it lies instead of copied into one ``bytes``."""
+    parts = [memoryview(part).cast("B") for part in (data if isinstance(data, tuple) else (data,))]
+    whole, chunks = hashlib.sha256(), []
+    for chunk in _chunks(parts, chunk_bytes):
+        whole.update(chunk)
+        chunks.append(hashlib.sha256(chunk).hexdigest())
+    return {"bytes": sum(len(part) for part in parts), "sha256": whole.hexdigest(),
+            "chunks": chunks}
+
+
+def _chunks(parts: list[memoryview], size: int):
+    """The concatenation of ``parts`` in pieces of ``size`` bytes (the last shorter); only
+    a piece that straddles two parts is copied."""
+    pending = bytearray()
+    for part in parts:
+        start = 0
+        if pending:
+            start = min(size - len(pending), len(part))
+            pending += part[:start]
+            if len(pending) < size:
+                continue
+            yield pending
+            pending = bytearray()
+        while len(part) - start >= size:
+            yield part[start:start + size]
+            start += size
+        pending += part[start:]
+    if pending:
+        yield pending
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:

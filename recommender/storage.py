@@ -86,10 +86,13 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _npy_bytes(array: np.ndarray, dtype: np.dtype) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
-    return buffer.getvalue()
+def _npy_parts(array: np.ndarray, dtype: np.dtype) -> tuple[bytes, memoryview]:
+    """The ``.npy`` file of ``array`` as ``np.save`` writes it, in two parts: its header,
+    and the array's own memory (no copy when it already has ``dtype``)."""
+    array = np.ascontiguousarray(array, dtype=dtype)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(array))
+    return header.getvalue(), memoryview(array).cast("B")
 
 
 def _library_versions() -> dict[str, str]:
@@ -112,20 +115,20 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
     payload = {
         **_catalog_files(index.entries_),
         "vocabulary.json": _json_bytes(index.vocabulary_),
-        "idf.npy": _npy_bytes(index.idf_, _ARRAYS["idf.npy"]),
-        "norms.npy": _npy_bytes(index.norms_, _ARRAYS["norms.npy"]),
-        "latent.components.npy": _npy_bytes(index.latent_components_.ravel(),
+        "idf.npy": _npy_parts(index.idf_, _ARRAYS["idf.npy"]),
+        "norms.npy": _npy_parts(index.norms_, _ARRAYS["norms.npy"]),
+        "latent.components.npy": _npy_parts(index.latent_components_.ravel(),
                                             _ARRAYS["latent.components.npy"]),
-        "latent.vectors.npy": _npy_bytes(index.latent_vectors_.ravel(),
+        "latent.vectors.npy": _npy_parts(index.latent_vectors_.ravel(),
                                          _ARRAYS["latent.vectors.npy"]),
-        "lists.ids.npy": _npy_bytes(index.lists_[0].ravel(), _ARRAYS["lists.ids.npy"]),
-        "lists.scores.npy": _npy_bytes(index.lists_[1].ravel(), _ARRAYS["lists.scores.npy"]),
+        "lists.ids.npy": _npy_parts(index.lists_[0].ravel(), _ARRAYS["lists.ids.npy"]),
+        "lists.scores.npy": _npy_parts(index.lists_[1].ravel(), _ARRAYS["lists.scores.npy"]),
     }
     for name, csr in matrices.items():
         csr = sp.csr_matrix(csr)
         csr.sort_indices()
         for part in _CSR_PARTS:
-            payload[f"{name}.{part}.npy"] = _npy_bytes(getattr(csr, part),
+            payload[f"{name}.{part}.npy"] = _npy_parts(getattr(csr, part),
                                                        _ARRAYS[f"{name}.{part}.npy"])
     payload.update(_translation_files(index))
     manifest = {
@@ -155,19 +158,19 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _catalog_files(entries: list[Entry]) -> dict[str, bytes]:
+def _catalog_files(entries: list[Entry]) -> dict[str, bytes | tuple]:
     """The articles as JSON Lines, the byte offset of each line, and the rows in id order."""
     lines = [_json_bytes(entry.to_json()) + b"\n" for entry in entries]
     offsets = np.zeros(len(lines) + 1, dtype=np.int64)
     np.cumsum([len(line) for line in lines], out=offsets[1:])
     by_id = sorted(range(len(entries)), key=lambda row: id_key(entries[row].id))
     return {CATALOG: b"".join(lines),
-            "articles.offsets.npy": _npy_bytes(offsets, _ARRAYS["articles.offsets.npy"]),
-            "articles.by_id.npy": _npy_bytes(np.array(by_id, dtype=np.int64),
+            "articles.offsets.npy": _npy_parts(offsets, _ARRAYS["articles.offsets.npy"]),
+            "articles.by_id.npy": _npy_parts(np.array(by_id, dtype=np.int64),
                                              _ARRAYS["articles.by_id.npy"])}
 
 
-def _translation_files(index: Any) -> dict[str, bytes]:
+def _translation_files(index: Any) -> dict[str, bytes | tuple]:
     """Each article's ``index.translations``, kept so that a lookup needs no matrix.
     Only articles whose translation group has other members can have any."""
     entries = index.entries_
@@ -181,7 +184,7 @@ def _translation_files(index: Any) -> dict[str, bytes]:
                 rows.append(position[item.id])
                 scores.append(item.score)
         indptr.append(len(rows))
-    return {name: _npy_bytes(np.array(values), _ARRAYS[name]) for name, values in (
+    return {name: _npy_parts(np.array(values), _ARRAYS[name]) for name, values in (
         ("translations.indptr.npy", indptr), ("translations.ids.npy", rows),
         ("translations.scores.npy", scores))}
 

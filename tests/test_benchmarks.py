@@ -335,7 +335,7 @@ def test_every_mode_and_baseline_is_measured(small_run) -> None:
     for bench, names in expected.items():
         for name in names:
             assert name in by_name[bench]["methods"] or name in by_name[bench]["skipped"]
-    assert {"ours", "sklearn_tfidf"} <= set(by_name["build"]["methods"])
+    assert {"ours", "ours_build", "sklearn_tfidf"} <= set(by_name["build"]["methods"])
     cli = by_name["cli"]
     assert {"ours", "python_import_numpy"} <= set(cli["methods"])
     assert cli["ratio_to_numpy"]["median_ratio"] > 0

@@ -225,6 +225,31 @@ def test_lists_do_not_depend_on_the_number_of_processes(corpus, exact, monkeypat
     early.close()
 
 
+def test_local_jobs_share_the_blocks_among_threads_not_processes(corpus, monkeypatch):
+    """With local jobs the matrix is shared by threads: no worker process gets a copy."""
+    import threading
+
+    from recommender import index as module
+
+    def no_processes(*args, **kwargs):
+        raise AssertionError("lists were sent to worker processes")
+
+    monkeypatch.setattr(module, "parallel_map", no_processes)
+    monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 70)  # 9 blocks of 70 rows
+    threads, block_lists = set(), RelatedIndex._block_lists
+
+    def recording(self, *args):
+        threads.add(threading.current_thread().name)
+        return block_lists(self, *args)
+
+    monkeypatch.setattr(RelatedIndex, "_block_lists", recording)
+    two = RelatedIndex(**NARROW, n_jobs=2).fit(corpus).precompute(5)
+    assert len(threads) == 2 and threading.current_thread().name not in threads
+    one = RelatedIndex(**NARROW, n_jobs=1).fit(corpus).precompute(5)
+    assert np.array_equal(one.lists_[0], two.lists_[0])
+    assert one.lists_[1].tobytes() == two.lists_[1].tobytes()
+
+
 def arrays_sent(value) -> int:
     """How many numpy arrays pickling ``value`` writes (each one costs joblib's memmap
     reducer a call, whatever its size)."""

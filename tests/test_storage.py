@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from recommender import IndexFormatError, RelatedIndex, storage
+from recommender.indexfiles import file_entry
 from recommender.storage import FILES, FORMAT_VERSION
 
 from .conftest import FIXTURES, vouch_for, write_manifest
@@ -161,7 +162,7 @@ def test_a_failed_save_leaves_the_previous_index_intact(fixture_index, saved, mo
         calls.append(path)
         if len(calls) == 3:
             raise OSError("disk full")
-        (path).write_bytes(data)
+        path.write_bytes(b"".join(data) if isinstance(data, tuple) else data)
 
     monkeypatch.setattr(storage, "_write_synced", failing_write)
     with pytest.raises(OSError, match="disk full"):
@@ -218,3 +219,24 @@ def test_kept_lists_answer_exactly_as_computing(fixture_articles, tmp_path):
     assert loaded.related(ident, explain=True) == computed.related(ident, explain=True)
     assert loaded.related(ident, exclude_tags=["geopolítica"]) == computed.related(
         ident, exclude_tags=["geopolítica"])
+
+
+@pytest.mark.parametrize("sizes", [(3, 0, 20, 5), (7, 7), (0,), (1, 1, 1), (30,)])
+def test_a_file_digested_in_parts_is_digested_as_its_bytes(sizes):
+    """A large array is digested where it lies (header and memory as two parts): the
+    manifest entry is the one of the joined bytes, chunk by chunk."""
+    data = bytes(range(sum(sizes)))
+    parts, start = [], 0
+    for size in sizes:
+        parts.append(data[start:start + size])
+        start += size
+    assert file_entry(tuple(parts), 7) == file_entry(data, 7)
+
+
+def test_an_array_is_written_as_numpy_saves_it_without_a_copy():
+    array = np.arange(100_000, dtype=np.float32)
+    header, memory = storage._npy_parts(array, np.dtype("<f4"))
+    expected = io.BytesIO()
+    np.save(expected, array, allow_pickle=False)
+    assert header + memory.tobytes() == expected.getvalue()
+    assert np.shares_memory(np.frombuffer(memory, dtype=np.float32), array)
