@@ -10,7 +10,9 @@ The approximate path scores cheaply first and exactly only where it matters:
 1. the query keeps only its ``candidate_terms`` heaviest tf-idf weights (the
    rare, telling words; their posting lists are short);
 2. those terms' postings give a partial tf-idf cosine, blended with the latent
-   cosine where it is cheap (a block of rows at a time, as one matrix product);
+   cosine where it is cheap (a block of rows at a time, as one matrix product); the
+   postings' weights come from a term index coded in one byte per weight
+   (:mod:`recommender.term_codes`), as the estimate only ranks;
 3. the ``candidates`` best by that estimate are scored exactly by the index,
    and only they can be listed.
 
@@ -27,6 +29,7 @@ import scipy.sparse as sp
 
 if TYPE_CHECKING:
     from .clusters import LatentClusters
+    from .term_codes import TermCodes
 
 __all__ = ["prune_rows", "top_candidates", "block_candidates", "best_columns", "add_products",
            "latent_estimate"]
@@ -138,21 +141,21 @@ def best_columns(columns: np.ndarray, values: np.ndarray, count: int) -> np.ndar
     return np.sort(columns)
 
 
-def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
+def block_candidates(pruned: sp.csr_matrix, codes: TermCodes,
                      latent_rows: np.ndarray, latent: np.ndarray, alpha: float,
                      count: int, clusters: LatentClusters | None = None, *,
                      estimate: np.ndarray | None = None) -> list[np.ndarray]:
     """Candidates of a block of query rows: the best ``count`` articles by estimate.
 
     The estimate is ``(1 - alpha) * partial tf-idf cosine + alpha * latent cosine``,
-    the partial cosine using only the pruned query terms.
+    the partial cosine using only the pruned query terms and the coded weights.
 
     Parameters
     ----------
     pruned : csr_matrix of shape (b, n_terms)
         The queries' heaviest terms (see :func:`prune_rows`).
-    transposed : csr_matrix of shape (n_terms, n_articles)
-        The term index (the tf-idf matrix transposed).
+    codes : TermCodes
+        The coded term index (:func:`recommender.term_codes.term_codes`).
     latent_rows : ndarray of shape (b, d), float32
         The queries' latent vectors (``d`` may be 0).
     latent : ndarray of shape (n_articles, d), float32
@@ -175,9 +178,9 @@ def block_candidates(pruned: sp.csr_matrix, transposed: sp.csr_matrix,
     if alpha > 0.0 and latent.shape[1] and clusters is None:
         if estimate is None:
             estimate = latent_estimate(latent_rows, latent, alpha)
-        add_products(estimate, pruned, transposed, 1.0 - alpha)
+        add_products(estimate, pruned, codes, 1.0 - alpha)
         return _top_of_block(estimate, count)
-    partial = sp.csr_matrix(pruned @ transposed)
+    partial = codes.products(pruned)
     if alpha > 0.0 and latent.shape[1]:
         return clusters.block_candidates(partial, latent_rows, latent, alpha, count)
     return [best_columns(partial.indices[start:end].astype(np.int64), partial.data[start:end], count)
@@ -199,9 +202,10 @@ def latent_estimate(latent_rows: np.ndarray, latent: np.ndarray, alpha: float) -
 _TERM_AT_A_TIME = 1024
 
 
-def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matrix,
+def add_products(dense: np.ndarray, rows: sp.csr_matrix, codes: TermCodes,
                  weight: float) -> None:
-    """``dense += weight * (rows @ transposed)``, in place, without the sparse product.
+    """``dense += weight * (rows @ W)``, in place, without the sparse product, ``W`` the
+    coded term index's weights (terms by articles).
 
     The sparse product of a block of queries with the term index builds a sparse
     matrix of every posting the queries' terms reach (about 100,000 per query on a
@@ -220,7 +224,7 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
     ----------
     dense : ndarray of shape (b, n_articles), float32
     rows : csr_matrix of shape (b, n_terms)
-    transposed : csr_matrix of shape (n_terms, n_articles)
+    codes : TermCodes
     weight : float
 
     Raises
@@ -231,25 +235,27 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
     Examples
     --------
     >>> import numpy as np, scipy.sparse as sp
-    >>> index = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0]], np.float32))
+    >>> from recommender.term_codes import term_codes
+    >>> matrix = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 3.0], [2.0, 1.0]], np.float32))
     >>> out = np.zeros((1, 3), np.float32)
-    >>> add_products(out, sp.csr_matrix(np.array([[0.5, 1.0]], np.float32)), index, 2.0)
-    >>> out.tolist()
+    >>> add_products(out, sp.csr_matrix(np.array([[0.5, 1.0]], np.float32)),
+    ...              term_codes(matrix), 2.0)
+    >>> out.round(2).tolist()
     [[1.0, 6.0, 4.0]]
     """
     if not dense.flags.c_contiguous or dense.dtype != np.float32:
         raise ValueError(f"dense must be C-contiguous float32 (it is added to in place), "
                          f"got {dense.dtype}")
     rows = sp.csr_matrix(rows)
-    # Plain float32 views: a worker process gets the term index unpickled, as np.memmap
-    # and with a float32 dtype that equals numpy's own but is another object, and np.add.at
-    # then takes its slow path (20 to 30 times slower, and 55% of a worker's time at 1M).
+    # Plain views: a worker process gets the term index unpickled, as np.memmap and with
+    # a dtype that equals numpy's own but is another object, and np.add.at then takes its
+    # slow path (20 to 30 times slower, and 55% of a worker's time at 1M).
     dense = dense.view(np.float32)
-    postings = (np.asarray(transposed.indices),
-                np.asarray(transposed.data).astype(np.float32, copy=False).view(np.float32))
+    postings = (np.asarray(codes.indices), np.asarray(codes.codes).view(np.uint8))
     factors = (rows.data * weight).astype(np.float32)
-    starts = transposed.indptr[rows.indices].astype(np.int64)
-    lengths = transposed.indptr[rows.indices + 1].astype(np.int64) - starts
+    factors *= np.asarray(codes.steps, dtype=np.float32)[rows.indices]
+    starts = codes.indptr[rows.indices].astype(np.int64)
+    lengths = codes.indptr[rows.indices + 1].astype(np.int64) - starts
     counts = np.diff(rows.indptr)
     reached = np.diff(np.concatenate(([0], np.cumsum(lengths)))[rows.indptr])
     long_rows = (counts > 0) & (reached >= _TERM_AT_A_TIME * counts)
@@ -264,11 +270,11 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, transposed: sp.csr_matr
 
 def _add_term_by_term(target: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                       factors: np.ndarray, postings: tuple[np.ndarray, np.ndarray]) -> None:
-    """:func:`add_products` for one row, a term's postings (article numbers, float32
-    weights) at a time."""
-    indices, data = postings
+    """:func:`add_products` for one row, a term's postings (article numbers, codes) at a
+    time."""
+    indices, codes = postings
     for start, stop, factor in zip(starts.tolist(), (starts + lengths).tolist(), factors):
-        np.add.at(target, indices[start:stop], data[start:stop] * factor)
+        np.add.at(target, indices[start:stop], codes[start:stop].astype(np.float32) * factor)
 
 
 def _add_gathered(dense: np.ndarray, rows: np.ndarray, counts: np.ndarray, starts: np.ndarray,
@@ -276,12 +282,12 @@ def _add_gathered(dense: np.ndarray, rows: np.ndarray, counts: np.ndarray, start
                   postings: tuple[np.ndarray, np.ndarray]) -> None:
     """:func:`add_products` for ``rows`` (with ``counts`` terms each, whose postings start
     at ``starts``), every posting gathered at once, then added a row at a time."""
-    indices, data = postings
+    indices, codes = postings
     ends = np.cumsum(lengths)
     # Where each posting of each query term lies in the term index.
     where = np.arange(ends[-1] if ends.size else 0, dtype=np.int64) \
         + np.repeat(starts - (ends - lengths), lengths)
-    products = data[where] * np.repeat(factors, lengths)
+    products = codes[where].astype(np.float32) * np.repeat(factors, lengths)
     columns = indices[where]
     bounds = np.concatenate(([0], ends))[np.concatenate(([0], np.cumsum(counts)))]
     for row, start, stop in zip(rows.tolist(), bounds[:-1].tolist(), bounds[1:].tolist()):

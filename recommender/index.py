@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import numbers
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from typing import Any
@@ -34,6 +35,7 @@ from .results import SCORE_DECIMALS, Related
 from .selection import Diversity, select
 from .settings import DEFAULTS, FIELDS, check_list_length, validate_settings
 from .sparse_rows import PoolCosines, Rows, row_of, take_rows
+from .term_codes import TermCodes, term_codes
 from .text import fold
 from .weighting import count_matrix, tfidf_row, tfidf_row_of_columns, weighted_tf
 
@@ -435,6 +437,7 @@ class RelatedIndex:
         self._tags = [{fold(t) for t in e.tags} for e in entries]
         self._allowed = self._exclusions(s["exclude_ids"], s["exclude_tags"])
         self._transposed = None
+        self._codes = None
         self._groups_of_latent = None
         self._latent64 = None
         self._kernel_model = None
@@ -643,6 +646,8 @@ class RelatedIndex:
         # for the pass and dropped after it, unless they were there before: a build then
         # saves without them, and a query makes them again when it needs them.
         made_here = [name for name in _PASS_CACHES if getattr(self, name) is None]
+        if made_here:  # the heap the fit freed, given back before the big arrays come
+            release_free_memory()
         try:
             yield from self._lists_of_starts(starts, block, k, exact)
         finally:
@@ -654,8 +659,10 @@ class RelatedIndex:
         if in_process(where["n_jobs"], where["backend"], len(starts)):
             yield from self._lists_of_blocks(starts, block, k, exact)
             return
-        self._term_index()  # built once here, not in every task
-        if not exact:
+        if exact:  # made once here, not in every task
+            self._term_index()
+        else:
+            self._term_codes()
             self._latent_groups()
         if where["backend"] == "loky":
             self._fill_caches(exact)
@@ -808,10 +815,21 @@ class RelatedIndex:
         return out
 
     def _term_index(self) -> sp.csr_matrix:
-        """The tf-idf matrix transposed: row ``t`` lists the articles that use term ``t``."""
+        """The tf-idf matrix transposed: row ``t`` lists the articles that use term ``t``
+        (the exact paths' postings)."""
         if self._transposed is None:
-            self._transposed = sp.csr_matrix(self.matrix_.T)
+            with _MAKING:  # threads computing lists, or queries: made once
+                if self._transposed is None:
+                    self._transposed = sp.csr_matrix(self.matrix_.T)
         return self._transposed
+
+    def _term_codes(self) -> TermCodes:
+        """The term index with one-byte weights that candidates are estimated from."""
+        if self._codes is None:
+            with _MAKING:
+                if self._codes is None:
+                    self._codes = term_codes(self.matrix_)
+        return self._codes
 
     def _latent_groups(self, *, make: bool = True) -> LatentClusters | None:
         """Groups of the latent vectors for candidates on a big archive (see
@@ -833,7 +851,7 @@ class RelatedIndex:
             return self._candidates_of((matrix.indptr, matrix.indices, matrix.data), start,
                                        self.latent_vectors_[start:stop], count)
         pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
-        return block_candidates(pruned, self._term_index(), self.latent_vectors_[start:stop],
+        return block_candidates(pruned, self._term_codes(), self.latent_vectors_[start:stop],
                                 self.latent_vectors_, self._latent_weight(), count,
                                 self._latent_groups())
 
@@ -852,7 +870,7 @@ class RelatedIndex:
             estimate = latent_estimate(latent, self.latent_vectors_, alpha)
         return _kernels().block_candidates(
             estimate, queries, first, self._settings["candidate_terms"], 1.0 - alpha,
-            self._term_index(), count)
+            self._term_codes(), count)
 
     def _free_text_estimate(self, query: sp.csr_matrix, latent: np.ndarray) -> np.ndarray | None:
         """The coarse latent estimate of one free-text query (see :mod:`recommender.coarse`),
@@ -895,7 +913,7 @@ class RelatedIndex:
             elif candidates is None:
                 if pruned is None:
                     pruned = prune_rows(query.tocsr(), self._settings["candidate_terms"])
-                candidates = block_candidates(pruned, self._term_index(), latent,
+                candidates = block_candidates(pruned, self._term_codes(), latent,
                                               self.latent_vectors_, self._latent_weight(),
                                               count, self._latent_groups(make=False),
                                               estimate=coarse)[0]
@@ -1119,7 +1137,10 @@ _NO_SCORES = np.zeros(0, dtype=np.float64)
 _NO_PINS.flags.writeable = False
 
 #: Caches that computing every list makes (see :meth:`RelatedIndex._lists`).
-_PASS_CACHES = ("_transposed", "_latent64")
+_PASS_CACHES = ("_transposed", "_codes", "_latent64")
+
+#: Held while a cache shared by threads is made.
+_MAKING = threading.Lock()
 
 #: Attributes a worker computing lists does not need (and that cost most to send).
 _NOT_FOR_WORKERS = frozenset({"entries_", "field_tf_", "vocabulary_", "_analyzer",

@@ -227,7 +227,7 @@ def _best_of(estimate, count, passed):
 
 @compiled
 def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
-                      t_indptr, t_indices, t_data, count, out, starts):
+                      t_indptr, t_indices, t_codes, t_steps, count, out, starts):
     passed = np.empty(estimate.shape[1], dtype=np.int64)
     for i in range(estimate.shape[0]):
         row = first + i
@@ -235,9 +235,9 @@ def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
         target = estimate[i]
         for p in _heaviest_terms(indices[lo:hi], data[lo:hi], keep):
             term = indices[lo + p]
-            factor = data[lo + p] * weight
+            factor = data[lo + p] * weight * t_steps[term]
             for q in range(np.uint64(t_indptr[term]), np.uint64(t_indptr[term + 1])):
-                target[np.uint64(t_indices[q])] += t_data[q] * factor
+                target[np.uint64(t_indices[q])] += np.float32(t_codes[q]) * factor
         found = _best_of(target, count, passed)
         starts[i + 1] = starts[i] + found.size
         out[starts[i]:starts[i + 1]] = found
@@ -403,11 +403,12 @@ def choose_one(indices: np.ndarray, data: np.ndarray, latent: np.ndarray, row: i
 
 
 def block_candidates(estimate: np.ndarray, queries: tuple, first: int, keep: int,
-                     weight: float, term_index, count: int) -> list[np.ndarray]:
+                     weight: float, codes, count: int) -> list[np.ndarray]:
     """:func:`recommender.candidates.block_candidates` for rows ``first, first + 1, ...``
     of ``queries`` (CSR arrays: indptr, indices, data), given their latent estimate
-    (``alpha * latent cosines``, float32, one row per query; added to in place): the
-    same candidates, in one pass per row.
+    (``alpha * latent cosines``, float32, one row per query; added to in place) and the
+    coded term index ``codes`` (:class:`recommender.term_codes.TermCodes`): the same
+    candidates, in one pass per row.
     """
     indptr, indices, data = queries
     out = np.empty(estimate.shape[0] * count, dtype=np.int64)
@@ -415,6 +416,7 @@ def block_candidates(estimate: np.ndarray, queries: tuple, first: int, keep: int
     _block_candidates(estimate, np.asarray(indptr), np.asarray(indices),
                       np.asarray(data, dtype=np.float32),
                       int(first), int(keep), np.float32(weight),
-                      np.asarray(term_index.indptr), np.asarray(term_index.indices),
-                      np.asarray(term_index.data, np.float32), int(count), out, starts)
+                      np.asarray(codes.indptr), np.asarray(codes.indices),
+                      np.asarray(codes.codes, np.uint8), np.asarray(codes.steps, np.float32),
+                      int(count), out, starts)
     return [out[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())]

@@ -11,6 +11,7 @@ from benchmarks import synthetic
 from recommender import Article, ConfigError, RelatedIndex
 from recommender.candidates import add_products, block_candidates, prune_rows, top_candidates
 from recommender.clusters import LatentClusters
+from recommender.term_codes import TermCodes, term_codes
 
 # Small nets, so that the approximation is really used on a small corpus:
 # k=5 asks for max(60, 4 * 5 + 50) = 70 candidates out of 600 articles.
@@ -46,22 +47,52 @@ def test_top_candidates_breaks_ties_by_the_lower_column():
     assert top_candidates(estimate, 10).tolist() == [0, 1, 2, 3]  # positive ones only
 
 
-def test_add_products_adds_the_sparse_product_in_place():
+def test_add_products_adds_the_coded_product_in_place():
     rng = np.random.default_rng(8)
-    index = sp.random(40, 300, density=0.1, random_state=1, dtype=np.float32, format="csr")
+    matrix = sp.random(300, 40, density=0.1, random_state=1, dtype=np.float32, format="csr")
+    codes = term_codes(matrix)
     rows = sp.random(5, 40, density=0.3, random_state=2, dtype=np.float32).toarray()
     rows[3] = 0.0  # a query with no terms adds nothing
     rows = sp.csr_matrix(rows)
     start = rng.random((5, 300), dtype=np.float32)
     dense = start.copy()
-    add_products(dense, rows, index, 0.25)
-    expected = start + 0.25 * (rows @ index).toarray()
-    assert np.allclose(dense, expected, rtol=1e-6, atol=1e-7)
+    add_products(dense, rows, codes, 0.25)
+    assert np.allclose(dense, start + 0.25 * codes.products(rows).toarray(), rtol=1e-6,
+                       atol=1e-7)
+    # within half a step of each weight of the exact product
+    slack = 0.25 * (abs(rows) @ sp.diags(codes.steps / 2)).sum(axis=1)
+    error = np.abs(dense - (start + 0.25 * (rows @ matrix.T).toarray())).max(axis=1)
+    assert np.all(error <= np.asarray(slack).ravel() + 1e-6)
     assert np.array_equal(dense[3], start[3])
     with pytest.raises(ValueError, match="C-contiguous"):
-        add_products(np.asfortranarray(start), rows, index, 0.25)
+        add_products(np.asfortranarray(start), rows, codes, 0.25)
     with pytest.raises(ValueError, match="float32.*float64"):
-        add_products(start.astype(np.float64), rows, index, 0.25)
+        add_products(start.astype(np.float64), rows, codes, 0.25)
+
+
+def test_term_codes_keep_each_weight_within_half_a_step():
+    used = sp.random(500, 60, density=0.1, random_state=3, dtype=np.float32, format="csr")
+    matrix = sp.hstack([used, sp.csr_matrix((500, 1), dtype=np.float32)]).tocsr()
+    codes = term_codes(matrix)  # term 60: nobody uses it
+    assert codes.codes.dtype == np.uint8 and codes.n_articles == 500
+    assert np.array_equal(codes.indptr, sp.csr_matrix(matrix.T).indptr)
+    assert np.array_equal(codes.indices, sp.csr_matrix(matrix.T).indices)
+    weights = codes.products(sp.identity(61, dtype=np.float32, format="csr")).toarray()
+    error = np.abs(weights - matrix.T.toarray()).max(axis=1)
+    assert np.all(error <= codes.steps / 2 + 1e-7)
+    assert np.allclose(codes.steps * 255, matrix.max(axis=0).toarray().ravel())
+    assert codes.steps[60] == 0.0 and codes.codes.max() == 255
+
+
+def test_term_codes_do_not_depend_on_the_chunk_size(monkeypatch):
+    from recommender import term_codes as module
+
+    matrix = sp.random(400, 90, density=0.2, random_state=5, dtype=np.float32, format="csr")
+    whole = term_codes(matrix)
+    monkeypatch.setattr(module, "_CHUNK", 7)
+    chunked = term_codes(matrix)
+    for name in ("indptr", "indices", "codes", "steps"):
+        assert getattr(whole, name).tobytes() == getattr(chunked, name).tobytes()
 
 
 @pytest.mark.parametrize("split", ["all term by term", "mixed", "all gathered"])
@@ -71,8 +102,9 @@ def test_add_products_term_by_term_or_gathered_give_the_same_bits(split, monkeyp
     before and after the switch can be pasted together)."""
     from recommender import candidates
 
-    index = sp.random(60, 2000, density=0.02, random_state=4, dtype=np.float32, format="csr")
-    index.data[:] = np.random.default_rng(5).random(index.nnz, dtype=np.float32)
+    matrix = sp.random(2000, 60, density=0.02, random_state=4, dtype=np.float32, format="csr")
+    matrix.data[:] = np.random.default_rng(5).random(matrix.nnz, dtype=np.float32)
+    codes = term_codes(matrix)
     rows = sp.random(9, 60, density=0.3, random_state=6, dtype=np.float32).toarray()
     rows[2] = 0.0
     rows[5, :50] = 0.0  # a row of few terms
@@ -81,39 +113,41 @@ def test_add_products_term_by_term_or_gathered_give_the_same_bits(split, monkeyp
     reference = start.copy()
     for row in range(9):  # one posting after another, in term order: what both must do
         for term, value in zip(rows[row].indices, rows[row].data):
-            posting = index[term]
-            for column, entry in zip(posting.indices, posting.data):
-                reference[row, column] += np.float32(entry) * np.float32(value * 0.4)
-    lengths = np.diff(index.indptr)
+            factor = np.float32(value * np.float32(0.4)) * codes.steps[term]
+            for p in range(codes.indptr[term], codes.indptr[term + 1]):
+                reference[row, codes.indices[p]] += np.float32(codes.codes[p]) * factor
+    lengths = np.diff(codes.indptr)
     means = [lengths[rows[r].indices].mean() for r in range(9) if rows[r].nnz]
     threshold = {"all term by term": 0, "mixed": np.median(means), "all gathered": 10**9}[split]
     assert split != "mixed" or min(means) < threshold < max(means)
     monkeypatch.setattr(candidates, "_TERM_AT_A_TIME", threshold)
     dense = start.copy()
-    add_products(dense, rows, index, 0.4)
+    add_products(dense, rows, codes, 0.4)
     assert dense.tobytes() == reference.tobytes()
 
 
 def test_add_products_reads_a_memory_mapped_or_unpickled_term_index(tmp_path):
-    """Worker processes get the term index unpickled, as np.memmap arrays (joblib's way
-    of sharing them) whose float32 dtype is a copy of numpy's own; the sums are the same
-    as from arrays in memory."""
+    """Dask workers get the coded term index unpickled, with dtypes that equal numpy's own
+    but are other objects, and arrays may be memory-mapped; the sums are the same as
+    from arrays in memory."""
     import pickle
 
-    index = sp.random(50, 400, density=0.2, random_state=9, dtype=np.float32, format="csr")
-    mapped = sp.csr_matrix(index.shape, dtype=np.float32)
-    for name in ("data", "indices", "indptr"):  # set as unpickling does, not converted
-        np.save(tmp_path / f"{name}.npy", getattr(index, name))
-        setattr(mapped, name, np.load(tmp_path / f"{name}.npy", mmap_mode="r"))
-    assert isinstance(mapped.indices, np.memmap)
+    codes = term_codes(sp.random(400, 50, density=0.2, random_state=9, dtype=np.float32,
+                                 format="csr"))
+    arrays = []
+    for name in ("indptr", "indices", "codes", "steps"):
+        np.save(tmp_path / f"{name}.npy", getattr(codes, name))
+        arrays.append(np.load(tmp_path / f"{name}.npy", mmap_mode="r"))
+    mapped = TermCodes(*arrays, codes.n_articles)
+    assert isinstance(mapped.codes, np.memmap)
     rows = sp.random(6, 50, density=0.4, random_state=10, dtype=np.float32, format="csr")
     start = np.random.default_rng(11).random((6, 400), dtype=np.float32)
     from_memory, from_map = start.copy(), start.copy()
-    add_products(from_memory, rows, index, 0.3)
+    add_products(from_memory, rows, codes, 0.3)
     add_products(from_map, rows, mapped, 0.3)
     assert from_map.tobytes() == from_memory.tobytes()
-    unpickled = pickle.loads(pickle.dumps(index))
-    assert unpickled.data.dtype == np.float32 and unpickled.data.dtype is not index.data.dtype
+    unpickled = pickle.loads(pickle.dumps(codes))
+    assert unpickled.codes.dtype == np.uint8 and unpickled.codes.dtype is not codes.codes.dtype
     from_copy = start.copy()
     add_products(from_copy, pickle.loads(pickle.dumps(rows)), unpickled, 0.3)
     assert from_copy.tobytes() == from_memory.tobytes()
@@ -124,9 +158,9 @@ def test_block_candidates_equal_a_full_sort_of_the_estimate():
     rng = np.random.default_rng(0)
     matrix = sp.random(300, 80, density=0.1, format="csr", random_state=1, dtype=np.float32)
     latent = rng.standard_normal((300, 6)).astype(np.float32)
-    found = block_candidates(prune_rows(matrix[:7], 3), sp.csr_matrix(matrix.T), latent[:7],
-                             latent, 0.5, 40)
-    partial = (prune_rows(matrix[:7], 3) @ matrix.T).toarray()
+    codes = term_codes(matrix)
+    found = block_candidates(prune_rows(matrix[:7], 3), codes, latent[:7], latent, 0.5, 40)
+    partial = codes.products(prune_rows(matrix[:7], 3)).toarray()
     for row, cols in enumerate(found):
         estimate = (0.5 * (latent[:7] @ latent.T) + 0.5 * partial)[row]
         order = sorted(np.flatnonzero(estimate > 0), key=lambda c: (-estimate[c], c))[:40]
@@ -334,10 +368,10 @@ def test_probing_every_group_finds_what_the_dense_pass_finds():
     matrix = sp.random(300, 80, density=0.1, format="csr", random_state=1, dtype=np.float32)
     latent = rng.standard_normal((300, 6)).astype(np.float32)
     pruned = prune_rows(matrix[:7], 3)
-    dense = block_candidates(pruned, sp.csr_matrix(matrix.T), latent[:7], latent, 0.5, 40)
+    dense = block_candidates(pruned, term_codes(matrix), latent[:7], latent, 0.5, 40)
     everywhere = LatentClusters.fit(latent, pool=300)
     assert everywhere.probes == everywhere.centroids.shape[0]
-    grouped = block_candidates(pruned, sp.csr_matrix(matrix.T), latent[:7], latent, 0.5, 40,
+    grouped = block_candidates(pruned, term_codes(matrix), latent[:7], latent, 0.5, 40,
                                everywhere)
     assert [c.tolist() for c in grouped] == [c.tolist() for c in dense]
 
@@ -349,7 +383,7 @@ def test_few_probes_still_find_the_articles_that_share_a_telling_term():
     one_group = LatentClusters.fit(latent, pool=1)
     assert one_group.probes == 1
     pruned = prune_rows(matrix[:5], 3)
-    found = block_candidates(pruned, sp.csr_matrix(matrix.T), latent[:5], latent, 0.5, 1000,
+    found = block_candidates(pruned, term_codes(matrix), latent[:5], latent, 0.5, 1000,
                              one_group)
     partial = (pruned @ matrix.T).tocsr()
     for row, cols in enumerate(found):
@@ -396,7 +430,7 @@ def test_outside_the_probed_groups_only_the_best_partial_cosines_are_candidates(
     latent = rng.standard_normal((400, 5)).astype(np.float32)
     one_group = LatentClusters.fit(latent, pool=1)
     pruned = prune_rows(matrix[:6], 4)
-    found = block_candidates(pruned, sp.csr_matrix(matrix.T), latent[:6], latent, 0.5, 5,
+    found = block_candidates(pruned, term_codes(matrix), latent[:6], latent, 0.5, 5,
                              one_group)
     partial = (pruned @ matrix.T).tocsr()
     for row, cols in enumerate(found):
