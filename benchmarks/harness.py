@@ -155,11 +155,20 @@ def add_ratios(result: dict[str, Any], baseline: str = "sklearn_brute") -> None:
 
 
 def total_rss_delta(entry: dict[str, Any]) -> float | None:
-    """Peak memory an operation added: this process's rise plus its children's peak."""
+    """Peak memory an operation added: the rise of this process's peak RSS or, when its
+    worker processes were sampled, the largest sum of its and their RSS at one moment
+    (shared memory once) over this process's RSS before, if that is more.
+
+    Adding this process's peak to the workers' own would count memory that was never
+    in use at once: a build's analysis processes are gone before its lists are made.
+    """
     memory = entry.get("memory") or {}
     if memory.get("rss_delta_mb") is None:
         return None
-    return memory["rss_delta_mb"] + (memory.get("children_peak_rss_mb") or 0.0)
+    together = memory.get("total_peak_shm_once_mb")
+    if together is None:
+        return memory["rss_delta_mb"]
+    return max(memory["rss_delta_mb"], round(together - memory["rss_before_mb"], 1))
 
 
 def _ratio(top: float | None, bottom: float | None) -> float | None:

@@ -521,3 +521,20 @@ def test_exact_lists_of_the_first_rows_are_those_of_the_full_pass(monkeypatch) -
     part = exact_lists(index, 5, 30)
     assert len(part) == 64 and part == full[:64]
     assert exact_lists(index, 5, 500) == full
+
+
+def test_memory_with_workers_is_what_was_in_use_at_once() -> None:
+    """A build's workers peak while it analyses, the process later while it lists: the
+    memory it needs is the largest sum at one moment, not the sum of the two peaks; and
+    never less than the process's own rise."""
+    from benchmarks.harness import total_rss_delta
+
+    def entry(**memory):
+        return {"memory": {"rss_delta_mb": 900.0, "rss_before_mb": 100.0, **memory}}
+
+    assert total_rss_delta(entry()) == 900.0
+    assert total_rss_delta(entry(children_peak_rss_mb=200.0, total_peak_rss_mb=1080.0,
+                                 total_peak_shm_once_mb=1050.0)) == 950.0
+    assert total_rss_delta(entry(children_peak_rss_mb=200.0, total_peak_rss_mb=990.0,
+                                 total_peak_shm_once_mb=990.0)) == 900.0
+    assert total_rss_delta({"memory": None}) is None
