@@ -99,6 +99,33 @@ def _rows_dot(indptr, indices, data, rows, dense, out):
 
 
 @compiled
+def _latent_dots(latent, rows, query, out):
+    """``out[j] = sum(float64(query[t]) * float64(latent[rows[j], t]))`` for every j, each
+    sum taken in ``t`` order, four rows at a time interleaved (as :func:`_rows_dot`)."""
+    n = rows.size
+    width = np.uint64(query.size)
+    j = 0
+    while j + 4 <= n:
+        v0, v1, v2, v3 = latent[rows[j]], latent[rows[j + 1]], latent[rows[j + 2]], \
+            latent[rows[j + 3]]
+        t0 = t1 = t2 = t3 = 0.0
+        for t in range(width):
+            q = np.float64(query[t])
+            t0 += q * np.float64(v0[t])
+            t1 += q * np.float64(v1[t])
+            t2 += q * np.float64(v2[t])
+            t3 += q * np.float64(v3[t])
+        out[j], out[j + 1], out[j + 2], out[j + 3] = t0, t1, t2, t3
+        j += 4
+    for i in range(j, n):
+        vector = latent[rows[i]]
+        total = 0.0
+        for t in range(width):
+            total += np.float64(query[t]) * np.float64(vector[t])
+        out[i] = total
+
+
+@compiled
 def _put(dense, indices, values):
     for p in range(indices.size):
         dense[indices[p]] = values[p]
@@ -122,6 +149,9 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
     _put(dense, q_indices, q_data)
     cosines = np.empty(n, dtype=np.float32)
     _rows_dot(indptr, indices, data, candidates, dense, cosines)
+    topicals = np.empty(n)
+    if alpha > 0.0:
+        _latent_dots(latent, candidates, q_latent, topicals)
     shown = np.zeros(n)
     keep = np.zeros(n, dtype=np.bool_)
     older = only_older and row >= 0 and np.isfinite(reference)
@@ -129,11 +159,8 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
         c = candidates[j]
         cosine = cosines[j]
         if alpha > 0.0:
-            topical = 0.0
-            vector = latent[c]
-            for t in range(np.uint64(vector.size)):
-                topical += np.float64(q_latent[t]) * np.float64(vector[t])
-            raw = min(max((1.0 - alpha) * np.float64(cosine) + alpha * topical, 0.0), 1.0)
+            raw = min(max((1.0 - alpha) * np.float64(cosine) + alpha * topicals[j], 0.0),
+                      1.0)
         else:
             raw = np.float64(cosine)
         ok = allowed[c]

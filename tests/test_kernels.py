@@ -142,3 +142,20 @@ def test_rows_dot_four_at_a_time_gives_each_rows_own_sum(count):
                   for r in rows]
     assert out.tobytes() == np.array(one_by_one, np.float32).tobytes()
     assert out.tobytes() == (matrix[rows] @ dense).astype(np.float32).tobytes()
+
+
+@pytest.mark.parametrize("count", [0, 3, 4, 9, 200])
+def test_latent_dots_four_at_a_time_give_each_rows_own_sum(count):
+    rng = np.random.default_rng(count)
+    latent = rng.standard_normal((300, 125)).astype(np.float32)
+    query = rng.standard_normal(125).astype(np.float32)
+    rows = rng.choice(300, count, replace=False).astype(np.int64)
+    out = np.empty(count)
+    kernels._latent_dots(latent, rows, query, out)
+    expected = []
+    for row in rows:
+        total = 0.0
+        for t in range(125):  # in t order, in float64
+            total += float(query[t]) * float(latent[row, t])
+        expected.append(total)
+    assert out.tobytes() == np.array(expected).tobytes()
