@@ -28,11 +28,12 @@ BACKENDS = ("loky", "dask")
 #: Most tasks a job is cut into on a Dask cluster.
 _DASK_TASKS = 1024
 
-#: Seconds a local worker process waits for its next task before it exits. Short, so
-#: that the analysis processes of a fit (each holding its warm analyzer: about 100 MB
-#: at 100,000 essays) are gone when the fit goes on to the steps that need memory;
-#: long enough that a fit's own tasks, and fits run back to back, reuse them.
-IDLE_WORKER_SECONDS = 2.0
+#: Seconds a local worker process waits for its next task before it exits (joblib's
+#: default is 300). Short, so that the analysis processes of a build (each holding its
+#: warm analyzer: about 100 MB at 100,000 essays) are gone before its lists are
+#: computed, its memory peak (25 s later at 100,000 essays); long enough that a slow
+#: stream of articles, and fits run back to back, keep them.
+IDLE_WORKER_SECONDS = 10.0
 
 #: Seconds to reach a Dask scheduler, and to wait for its first worker, before giving up.
 CONNECT_TIMEOUT = 10
