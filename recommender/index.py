@@ -642,9 +642,10 @@ class RelatedIndex:
         if rows.step != 1 or rows.start % block or (rows.stop % block and rows.stop < n):
             raise ValueError(f"rows must start and stop on multiples of {block}, got {rows}")
         starts = list(range(rows.start, min(rows.stop, n), block))
-        # The term index (as big as the matrix) and the float64 latent vectors are made
-        # for the pass and dropped after it, unless they were there before: a build then
-        # saves without them, and a query makes them again when it needs them.
+        # The term indexes (the float32 one as big as the matrix, the coded one 5/8 of it)
+        # and the float64 latent vectors are made for the pass and dropped after it,
+        # unless they were there before: a build then saves without them, and a query
+        # makes them again when it needs them.
         made_here = [name for name in _PASS_CACHES if getattr(self, name) is None]
         if made_here:  # the heap the fit freed, given back before the big arrays come
             release_free_memory()
