@@ -31,9 +31,11 @@ _DASK_TASKS = 1024
 #: Seconds a local worker process waits for its next task before it exits (joblib's
 #: default is 300). Short, so that the analysis processes of a build (each holding its
 #: warm analyzer: about 100 MB at 100,000 essays) are gone before its lists are
-#: computed, its memory peak (25 s later at 100,000 essays); long enough that a slow
-#: stream of articles, and fits run back to back, keep them.
-IDLE_WORKER_SECONDS = 10.0
+#: computed, its memory peak; long enough for a fit's own tasks. Ten seconds were
+#: tried (438ba54): fits back to back kept their workers, but in one 100,000-essay
+#: benchmark the fit's workers then peaked at 1.71 GB together, against 0.23 GB in
+#: every run with two seconds; not explained, so two seconds it is.
+IDLE_WORKER_SECONDS = 2.0
 
 #: Seconds to reach a Dask scheduler, and to wait for its first worker, before giving up.
 CONNECT_TIMEOUT = 10
