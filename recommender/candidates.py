@@ -247,9 +247,9 @@ def add_products(dense: np.ndarray, rows: sp.csr_matrix, codes: TermCodes,
         raise ValueError(f"dense must be C-contiguous float32 (it is added to in place), "
                          f"got {dense.dtype}")
     rows = sp.csr_matrix(rows)
-    # Plain views: a worker process gets the term index unpickled, as np.memmap and with
-    # a dtype that equals numpy's own but is another object, and np.add.at then takes its
-    # slow path (20 to 30 times slower, and 55% of a worker's time at 1M).
+    # Plain views: a Dask worker gets the term index unpickled (and it may be memory-
+    # mapped), with dtypes that equal numpy's own but are other objects, and np.add.at
+    # then takes its slow path (20 to 30 times slower, and 55% of a worker's time at 1M).
     dense = dense.view(np.float32)
     postings = (np.asarray(codes.indices), np.asarray(codes.codes).view(np.uint8))
     factors = (rows.data * weight).astype(np.float32)
