@@ -48,6 +48,9 @@ _BLOCK_CELLS = 1 << 22
 #: twice the time per query of 64 (4 rows: three times more again); 64 rows of scores
 #: take 256 MB there.
 _MIN_BLOCK_ROWS = 64
+#: Candidate slots of one pair table (see :meth:`RelatedIndex._paired_lists`): 2**21
+#: slots of 20 bytes, 40 MB; 10,000 articles at 200 candidates each fit in one.
+_TABLE_SLOTS = 1 << 21
 
 
 class RelatedIndex:
@@ -667,6 +670,9 @@ class RelatedIndex:
             self._latent_groups()
         if where["backend"] == "loky":
             self._fill_caches(exact)
+            if self._paired(k, exact):
+                yield from self._paired_lists(starts, block, k, where["n_jobs"])
+                return
             blocks = thread_map(self._block_lists, ((start, block, k, exact) for start in starts),
                                 n_jobs=where["n_jobs"])
             with closing(blocks):  # a caller that stops early cancels the work left
@@ -707,7 +713,68 @@ class RelatedIndex:
     def _block_lists(self, start: int, block: int, k: int, exact: bool) -> list[tuple]:
         return list(self._lists_of_blocks([start], block, k, exact))
 
+    def _paired(self, k: int, exact: bool) -> bool:
+        """Whether every list is chosen by :meth:`_paired_lists` (approximate lists that
+        the compiled kernels choose)."""
+        return not exact and self._compiled_rules(k, None, {}) is not None
+
+    def _paired_lists(self, starts: Sequence[int], block: int, k: int,
+                      n_jobs: int | None = 1) -> Iterator[tuple[int, tuple]]:
+        """The lists of the blocks at ``starts`` (contiguous), as :meth:`_lists_of_blocks`
+        gives them, in ``n_jobs`` threads.
+
+        Two articles are often each other's candidates: their exact cosines are computed
+        once for both (:mod:`recommender.pair_table`). So blocks are taken a table at a
+        time (up to :data:`_TABLE_SLOTS` candidates): first every row's candidates, then
+        every pair's cosines, then the lists. The cosines are the bits each row computes
+        for itself, so the lists are the same."""
+        from . import pair_table  # with numba, as _kernels()
+
+        n = len(self.ids_)
+        count, model = self._candidate_count(k), self._compiled_model()
+        alpha, width = self._latent_weight(), self.matrix_.shape[1]
+        per_table = max(1, _TABLE_SLOTS // (count * block))
+        for group in (starts[g:g + per_table] for g in range(0, len(starts), per_table)):
+            first = group[0]
+            spans = [(start - first, min(n, start + block) - first) for start in group]
+            found = [row for part in thread_map(
+                self._block_candidates, ((first + lo, first + hi, count) for lo, hi in spans),
+                n_jobs=n_jobs) for row in part]
+            pairs = pair_table.pair_table(first, found)
+            del found
+            for _ in thread_map(pair_table.score_pairs,
+                                ((pairs, lo, hi, model, alpha, width) for lo, hi in spans),
+                                n_jobs=n_jobs):
+                pass
+            blocks = thread_map(self._paired_block, ((pairs, lo, hi, k) for lo, hi in spans),
+                                n_jobs=n_jobs)
+            with closing(blocks):  # a caller that stops early cancels the work left
+                for lists in blocks:
+                    yield from lists
+
+    def _paired_block(self, pairs: tuple, lo: int, hi: int, k: int) -> list[tuple[int, tuple]]:
+        """The lists of rows ``lo`` to ``hi`` of a scored pair table; a pinned row, or one
+        the rules leave short, through :meth:`_approximate_row` as in a block."""
+        from .pair_table import choose_paired
+
+        first, starts, found = int(pairs[0]), pairs[1], pairs[2]
+        chosen, scores, lengths = choose_paired(
+            pairs, lo, hi, self._compiled_model(), self._compiled_rules(k, None, {}),
+            self.matrix_.shape[1])
+        lists = []
+        for i in range(hi - lo):
+            row = first + lo + i
+            if lengths[i] >= k and not self._pinned(row).size:
+                lists.append((row, (_NO_PINS, _NO_SCORES, chosen[i], scores[i])))
+            else:
+                candidates = found[starts[lo + i]:starts[lo + i + 1]]
+                lists.append((row, self._approximate_row(row, k, {}, candidates)))
+        return lists
+
     def _lists_of_blocks(self, starts: Sequence[int], block: int, k: int, exact: bool):
+        if self._paired(k, exact):
+            yield from self._paired_lists(starts, block, k)
+            return
         n = len(self.ids_)
         for start in starts:
             stop = min(n, start + block)

@@ -30,8 +30,8 @@ except ImportError:  # pragma: no cover - numba is a dependency; this keeps a br
     numba = None
 
 __all__ = ["AVAILABLE", "add_columns_times_dense", "add_postings", "add_rows_times_dense",
-           "add_scaled_codes",
-           "block_candidates", "choose_one", "choose_rows", "compiled", "model_of", "rules_of"]
+           "add_scaled_codes", "block_candidates", "choose_one", "choose_rows", "compiled",
+           "model_of", "rules_of"]
 
 AVAILABLE = numba is not None
 
@@ -138,20 +138,74 @@ def _clear(dense, indices):
 
 
 @compiled
+def _score_candidates(q_indices, q_data, q_latent, candidates, model, alpha, dense, cosines,
+                      topicals):
+    """Exact tf-idf ``cosines`` (float32) and, when ``alpha`` > 0, latent ``topicals``
+    (float64) of a query against its ``candidates``. ``dense`` is a zeroed float32 vector
+    of the vocabulary's width, left zeroed."""
+    indptr, indices, data, latent = model[0], model[1], model[2], model[3]
+    _put(dense, q_indices, q_data)
+    _rows_dot(indptr, indices, data, candidates, dense, cosines)
+    if alpha > 0.0:
+        _latent_dots(latent, candidates, q_latent, topicals)
+    _clear(dense, q_indices)
+
+
+@compiled
+def _slot_of(pairs, row, other):
+    """Where ``pairs`` keeps the cosine of ``row`` and ``other`` (-1: not kept). A row's
+    candidates are ascending, so a bisection finds ``other`` among them."""
+    first, starts, found = pairs[0], pairs[1], pairs[2]
+    local = row - first
+    if local < 0 or local >= starts.size - 1:
+        return -1
+    lo, hi = starts[local], starts[local + 1]
+    while lo < hi:
+        middle = (lo + hi) // 2
+        if found[middle] < other:
+            lo = middle + 1
+        else:
+            hi = middle
+    if lo < starts[local + 1] and found[lo] == other:
+        return lo
+    return -1
+
+
+@compiled
+def _kept_cosine(pairs, a, b):
+    """The tf-idf cosine of articles ``a`` and ``b`` as ``pairs`` keeps it, or NaN."""
+    slot = _slot_of(pairs, a, b)
+    if slot < 0:
+        slot = _slot_of(pairs, b, a)
+    if slot < 0:
+        return np.nan
+    return np.float64(pairs[3][slot])
+
+
+@compiled
 def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, rules,
-                dense, other, out_rows, out_scores):
+                dense, other, out_rows, out_scores, pairs):
     """The list of one query (``row`` -1 for free text); returns its length. ``dense``
     and ``other`` are zeroed float32 vectors of the vocabulary's width, left zeroed."""
+    n = candidates.size
+    cosines = np.empty(n, dtype=np.float32)
+    topicals = np.empty(n)
+    _score_candidates(q_indices, q_data, q_latent, candidates, model, rules[0], dense,
+                      cosines, topicals)
+    return _choose_scored(row, reference, candidates, cosines, topicals, model, rules, other,
+                          out_rows, out_scores, pairs)
+
+
+@compiled
+def _choose_scored(row, reference, candidates, cosines, topicals, model, rules, other,
+                   out_rows, out_scores, pairs):
+    """:func:`_choose_one` once the candidates' exact cosines are known. A near-duplicate
+    check reads the cosine of two candidates from ``pairs`` where it is kept there (the
+    same bits: see :func:`_score_pairs`) and computes it otherwise."""
     indptr, indices, data, latent, allowed, groups, authors, ranks, days = model
     alpha, k, cap, threshold, min_score, max_age, only_older, half_life = rules
     duplicates = threshold <= 1.0  # the setting is (0, 1], or off
     n = candidates.size
-    _put(dense, q_indices, q_data)
-    cosines = np.empty(n, dtype=np.float32)
-    _rows_dot(indptr, indices, data, candidates, dense, cosines)
-    topicals = np.empty(n)
-    if alpha > 0.0:
-        _latent_dots(latent, candidates, q_latent, topicals)
     shown = np.zeros(n)
     keep = np.zeros(n, dtype=np.bool_)
     older = only_older and row >= 0 and np.isfinite(reference)
@@ -176,7 +230,6 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
         if ok and value > 0.0 and (min_score <= 0.0 or value >= min_score):
             keep[j] = True
             shown[j] = value
-    _clear(dense, q_indices)
     kept = np.flatnonzero(keep)
     # Best first: score descending, then the tie-break rank. Scores are whole millionths
     # and ranks unique, so one integer key orders them (an unstable sort is then exact).
@@ -202,12 +255,18 @@ def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, 
             continue
         if duplicates and chosen > 0:
             lo, hi = indptr[c], indptr[c + 1]
-            _put(other, indices[lo:hi], data[lo:hi])
+            placed = False
             highest = -np.inf
             for i in range(chosen):
-                highest = max(highest, np.float64(
-                    _row_dot(indptr, indices, data, out_rows[i], other)))
-            _clear(other, indices[lo:hi])
+                cosine = _kept_cosine(pairs, c, out_rows[i])
+                if cosine != cosine:
+                    if not placed:
+                        _put(other, indices[lo:hi], data[lo:hi])
+                        placed = True
+                    cosine = np.float64(_row_dot(indptr, indices, data, out_rows[i], other))
+                highest = max(highest, cosine)
+            if placed:
+                _clear(other, indices[lo:hi])
             if _round6(highest) >= threshold:
                 continue
         out_rows[chosen] = c
@@ -223,19 +282,74 @@ def _choose_rows(rows, starts, candidates, model, rules, width, out_rows, out_sc
     days = model[8]
     dense = np.zeros(width, dtype=np.float32)
     other = np.zeros(width, dtype=np.float32)
+    pairs = (np.int64(0), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+             np.zeros(0, dtype=np.float32), np.zeros(0), np.zeros(0, dtype=np.int32))
     for i in range(rows.size):
         row = rows[i]
         lo, hi = indptr[row], indptr[row + 1]
         out_lengths[i] = _choose_one(indices[lo:hi], data[lo:hi], latent[row], row,
                                      days[row], candidates[starts[i]:starts[i + 1]],
-                                     model, rules, dense, other, out_rows[i], out_scores[i])
+                                     model, rules, dense, other, out_rows[i], out_scores[i],
+                                     pairs)
 
 
 @compiled
 def _choose_single(q_indices, q_data, q_latent, row, reference, candidates, model, rules, dense,
                    other, out_rows, out_scores):
+    pairs = (np.int64(0), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+             np.zeros(0, dtype=np.float32), np.zeros(0), np.zeros(0, dtype=np.int32))
     return _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model,
-                       rules, dense, other, out_rows, out_scores)
+                       rules, dense, other, out_rows, out_scores, pairs)
+
+
+@compiled
+def _kth_smallest(values, k):
+    """The ``k``-th smallest of ``values`` (from 0), which it reorders: the value
+    ``np.partition(values, k)[k]`` gives, by an in-place quickselect (numba's
+    ``np.partition`` copies and costs twice as much on a few hundred values)."""
+    lo, hi = 0, values.size - 1
+    while lo < hi:
+        a, b, c = values[lo], values[(lo + hi) // 2], values[hi]
+        pivot = max(min(a, b), min(max(a, b), c))  # the median of the three
+        i, j = lo, hi
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
+    return values[k]
+
+
+@compiled
+def _top_positions(values, count, scratch):
+    """Positions of the ``count`` largest ``values`` (ties: the lower position),
+    ascending; ``count`` < ``values.size``. ``scratch``: at least as long as ``values``.
+    Branch-free, because whether a value makes the cut is a coin toss near it."""
+    size = values.size
+    scratch[:size] = values
+    cut = _kth_smallest(scratch[:size], size - count)  # the count-th largest
+    ties = count  # how many equal to the cut make it
+    for t in range(size):
+        ties -= values[t] > cut
+    chosen = np.empty(count + 1, dtype=np.int64)
+    taken = 0
+    for t in range(size):
+        equal = values[t] == cut
+        take = (values[t] > cut) | (equal & (ties > 0))
+        ties -= take & equal
+        chosen[taken] = t
+        taken += take
+    return chosen[:count]
 
 
 @compiled
@@ -244,53 +358,47 @@ def _heaviest_terms(indices, data, keep):
     order, as :func:`recommender.candidates.prune_rows` keeps them."""
     if indices.size <= keep:
         return np.arange(indices.size)
-    order = np.argsort(-data, kind="mergesort")[:keep]  # stable: lower column first
-    return np.sort(order)
+    return _top_positions(data, keep, np.empty(data.size, dtype=data.dtype))
 
 
 @compiled
-def _best_of(estimate, count, passed):
+def _best_of(estimate, count, passed, scratch):
     """Columns of the ``count`` highest positive estimates (ties: the lower column),
     ascending: :func:`recommender.candidates.top_candidates`. A strided sample guesses a
     threshold that about ``2 * count`` columns pass; too few, and every positive one is
-    ranked. ``passed``: scratch of the estimate's length."""
-    sample = estimate[::32].copy()
-    picks = min(sample.size, 2 * count // 32 + 1)
+    ranked. ``passed`` (int64) and ``scratch`` (the estimate's dtype): scratch of the
+    estimate's length."""
+    size = estimate.size
+    sampled = (size + 31) // 32
+    for t in range(sampled):
+        scratch[t] = estimate[32 * t]
+    picks = min(sampled, 2 * count // 32 + 1)
     threshold = np.float32(1.401298464324817e-45)  # the smallest positive float32
     if picks > 0:
-        threshold = max(threshold, -np.partition(-sample, picks - 1)[picks - 1])
+        threshold = max(threshold, _kth_smallest(scratch[:sampled], sampled - picks))
     found = 0
-    for j in range(np.uint64(estimate.size)):
-        if estimate[j] >= threshold:
-            passed[found] = j
-            found += 1
+    for j in range(np.uint64(size)):  # branch-free, as in _top_positions
+        passed[found] = j
+        found += estimate[j] >= threshold
     if found < count:
         found = 0
-        for j in range(np.uint64(estimate.size)):
-            if estimate[j] > 0.0:
-                passed[found] = j
-                found += 1
+        for j in range(np.uint64(size)):
+            passed[found] = j
+            found += estimate[j] > 0.0
     best = passed[:found]  # ascending
     if found <= count:
         return best.copy()
-    values = estimate[best]
-    cut = np.partition(values, found - count)[found - count]  # the count-th largest
-    ties = count - np.count_nonzero(values > cut)  # how many equal to it make the cut
-    chosen = np.empty(count, dtype=np.int64)
-    taken = 0
-    for t in range(found):  # in column order, so ties go to the lower column
-        if values[t] > cut or (values[t] == cut and ties > 0):
-            if values[t] == cut:
-                ties -= 1
-            chosen[taken] = best[t]
-            taken += 1
-    return chosen
+    values = np.empty(found, dtype=estimate.dtype)
+    for t in range(found):
+        values[t] = estimate[best[t]]
+    return best[_top_positions(values, count, scratch)]
 
 
 @compiled
 def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
                       t_indptr, t_indices, t_codes, t_steps, count, out, starts):
     passed = np.empty(estimate.shape[1], dtype=np.int64)
+    scratch = np.empty(estimate.shape[1], dtype=estimate.dtype)
     for i in range(estimate.shape[0]):
         row = first + i
         lo, hi = indptr[row], indptr[row + 1]
@@ -300,7 +408,7 @@ def _block_candidates(estimate, indptr, indices, data, first, keep, weight,
             factor = data[lo + p] * weight * t_steps[term]
             for q in range(np.uint64(t_indptr[term]), np.uint64(t_indptr[term + 1])):
                 target[np.uint64(t_indices[q])] += np.float32(t_codes[q]) * factor
-        found = _best_of(target, count, passed)
+        found = _best_of(target, count, passed, scratch)
         starts[i + 1] = starts[i] + found.size
         out[starts[i]:starts[i + 1]] = found
     return starts
@@ -415,16 +523,24 @@ def choose_rows(rows: np.ndarray, candidates: list[np.ndarray], model: tuple, ru
         Their shown scores, rounded.
     lengths : ndarray of shape (len(rows),)
     """
-    k = rules[1]
-    starts = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([c.size for c in candidates], out=starts[1:])
-    flat = np.concatenate(candidates).astype(np.int64) if candidates else np.zeros(0, np.int64)
-    chosen = np.full((len(rows), k), -1, dtype=np.int64)
-    scores = np.zeros((len(rows), k))
-    lengths = np.zeros(len(rows), dtype=np.int64)
+    starts, flat = _flattened(candidates)
+    chosen, scores, lengths = _list_arrays(len(rows), rules[1])
     _choose_rows(np.asarray(rows, dtype=np.int64), starts, flat, model, rules, width,
                  chosen, scores, lengths)
     return chosen, scores, lengths
+
+
+def _flattened(candidates: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's candidates one after another (int64), and where each row's start."""
+    starts = np.zeros(len(candidates) + 1, dtype=np.int64)
+    np.cumsum([c.size for c in candidates], out=starts[1:])
+    flat = np.concatenate(candidates).astype(np.int64) if candidates else np.zeros(0, np.int64)
+    return starts, flat
+
+
+def _list_arrays(rows: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.full((rows, k), -1, dtype=np.int64), np.zeros((rows, k)),
+            np.zeros(rows, dtype=np.int64))
 
 
 _scratch = threading.local()

@@ -270,18 +270,24 @@ def test_local_jobs_share_the_blocks_among_threads_not_processes(corpus, monkeyp
 
     monkeypatch.setattr(module, "parallel_map", no_processes)
     monkeypatch.setattr(module, "_BLOCK_CELLS", 600 * 70)  # 9 blocks of 70 rows
-    threads, block_lists = set(), RelatedIndex._block_lists
+    threads = set()
 
-    def recording(self, *args):
-        threads.add(threading.current_thread().name)
-        return block_lists(self, *args)
+    def recording(method):
+        def record(self, *args):
+            threads.add(threading.current_thread().name)
+            return method(self, *args)
+        return record
 
-    monkeypatch.setattr(RelatedIndex, "_block_lists", recording)
-    two = RelatedIndex(**NARROW, n_jobs=2).fit(corpus).precompute(5)
-    assert len(threads) == 2 and threading.current_thread().name not in threads
-    one = RelatedIndex(**NARROW, n_jobs=1).fit(corpus).precompute(5)
-    assert np.array_equal(one.lists_[0], two.lists_[0])
-    assert one.lists_[1].tobytes() == two.lists_[1].tobytes()
+    # approximate lists come from pair tables, exact ones block by block
+    for name in ("_paired_block", "_block_lists"):
+        monkeypatch.setattr(RelatedIndex, name, recording(getattr(RelatedIndex, name)))
+    for exact in (False, True):
+        threads.clear()
+        two = RelatedIndex(**NARROW, n_jobs=2).fit(corpus).precompute(5, exact=exact)
+        assert len(threads) == 2 and threading.current_thread().name not in threads
+        one = RelatedIndex(**NARROW, n_jobs=1).fit(corpus).precompute(5, exact=exact)
+        assert np.array_equal(one.lists_[0], two.lists_[0])
+        assert one.lists_[1].tobytes() == two.lists_[1].tobytes()
 
 
 def arrays_sent(value) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks import synthetic
-from recommender import RelatedIndex, kernels
+from recommender import RelatedIndex, kernels, pair_table
 from recommender.corpus import Article
 
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
@@ -48,9 +48,9 @@ def _both(articles, settings, monkeypatch):
 def test_compiled_lists_equal_the_numpy_lists(articles, name, monkeypatch):
     compiled, plain = _both(articles, SETTINGS[name], monkeypatch)
     calls = []
-    choose_rows = kernels.choose_rows
-    monkeypatch.setattr(kernels, "choose_rows",
-                        lambda *args: calls.append(1) or choose_rows(*args))
+    choose_paired = pair_table.choose_paired  # a build's lists, from a table of pair cosines
+    monkeypatch.setattr(pair_table, "choose_paired",
+                        lambda *args: calls.append(1) or choose_paired(*args))
     compiled.precompute(10)
     assert calls, "the kernels chose no list"
     monkeypatch.setattr(kernels, "AVAILABLE", False)
@@ -105,8 +105,9 @@ def test_compiled_best_estimates_break_ties_as_numpy_does(count):
     rng = np.random.default_rng(count)
     for _ in range(20):
         estimate = rng.choice(np.array([-0.1, 0.0, 0.1, 0.2, 0.3], np.float32), size=1500)
-        scratch = np.empty(estimate.size, dtype=np.int64)
-        np.testing.assert_array_equal(kernels._best_of(estimate, count, scratch),
+        passed = np.empty(estimate.size, dtype=np.int64)
+        scratch = np.empty(estimate.size, dtype=np.float32)
+        np.testing.assert_array_equal(kernels._best_of(estimate, count, passed, scratch),
                                       top_candidates(estimate, count))
 
 
