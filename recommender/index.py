@@ -737,11 +737,11 @@ class RelatedIndex:
         for group in (starts[g:g + per_table] for g in range(0, len(starts), per_table)):
             first = group[0]
             spans = [(start - first, min(n, start + block) - first) for start in group]
-            found = [row for part in thread_map(
-                self._block_candidates, ((first + lo, first + hi, count) for lo, hi in spans),
-                n_jobs=n_jobs) for row in part]
-            pairs = pair_table.pair_table(first, found)
-            del found
+            found = thread_map(self._block_candidates,
+                               ((first + lo, first + hi, count) for lo, hi in spans),
+                               n_jobs=n_jobs)
+            pairs = pair_table.pair_table(first, (row for part in found for row in part),
+                                          spans[-1][1], count)
             for _ in thread_map(pair_table.score_pairs,
                                 ((pairs, lo, hi, model, alpha, width) for lo, hi in spans),
                                 n_jobs=n_jobs):

@@ -22,9 +22,11 @@ first + 1, ...``; the candidates of the table's row ``i`` (ascending) in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
-from .kernels import _choose_scored, _flattened, _list_arrays, _score_candidates, compiled
+from .kernels import _choose_scored, _list_arrays, _score_candidates, compiled
 
 __all__ = ["choose_paired", "pair_table", "score_pairs"]
 
@@ -120,13 +122,24 @@ def _choose_paired(pairs, lo, hi, model, rules, width, out_rows, out_scores, out
                                              pairs)
 
 
-def pair_table(first: int, candidates: list[np.ndarray]) -> tuple:
-    """The candidates of the indexed articles ``first, first + 1, ...`` (each ascending),
-    with room for their exact cosines: what :func:`score_pairs` fills and
-    :func:`choose_paired` chooses from."""
-    starts, flat = _flattened(candidates)
-    return (np.int64(first), starts, flat, np.zeros(flat.size, dtype=np.float32),
-            np.zeros(flat.size), _mirror_slots(np.int64(first), starts, flat))
+def pair_table(first: int, candidates: Iterable[np.ndarray], rows: int, most: int) -> tuple:
+    """The ``candidates`` of the indexed articles ``first, first + 1, ...`` (each
+    ascending, at most ``most`` each, ``rows`` of them), with room for their exact
+    cosines: what :func:`score_pairs` fills and :func:`choose_paired` chooses from.
+
+    ``candidates`` is read as it comes (the arrays of a block can go before the next
+    block's are made): the table holds the only copy."""
+    starts = np.zeros(rows + 1, dtype=np.int64)
+    found = np.empty(rows * most, dtype=np.int64)  # the pages past the end are never touched
+    row = -1
+    for row, these in enumerate(candidates):
+        starts[row + 1] = starts[row] + these.size
+        found[starts[row]:starts[row + 1]] = these
+    if row != rows - 1:
+        raise ValueError(f"{rows} rows of candidates expected, got {row + 1}")
+    found = found[:starts[-1]]
+    return (np.int64(first), starts, found, np.zeros(found.size, dtype=np.float32),
+            np.zeros(found.size), _mirror_slots(np.int64(first), starts, found))
 
 
 def score_pairs(pairs: tuple, lo: int, hi: int, model: tuple, alpha: float,

@@ -278,13 +278,23 @@ def test_local_jobs_share_the_blocks_among_threads_not_processes(corpus, monkeyp
             return method(self, *args)
         return record
 
-    # approximate lists come from pair tables, exact ones block by block
-    for name in ("_paired_block", "_block_lists"):
+    jobs, thread_map = [], module.thread_map
+
+    def counting(function, tasks, *, n_jobs=None):
+        jobs.append(n_jobs)
+        return thread_map(function, tasks, n_jobs=n_jobs)
+
+    monkeypatch.setattr(module, "thread_map", counting)
+    # approximate lists come from pair tables, exact ones block by block (a quick thread
+    # may take every task of a phase: two threads asked for, not two seen)
+    for name in ("_block_candidates", "_paired_block", "_block_lists"):
         monkeypatch.setattr(RelatedIndex, name, recording(getattr(RelatedIndex, name)))
     for exact in (False, True):
         threads.clear()
+        jobs.clear()
         two = RelatedIndex(**NARROW, n_jobs=2).fit(corpus).precompute(5, exact=exact)
-        assert len(threads) == 2 and threading.current_thread().name not in threads
+        assert threads and threading.current_thread().name not in threads
+        assert jobs and set(jobs) == {2}
         one = RelatedIndex(**NARROW, n_jobs=1).fit(corpus).precompute(5, exact=exact)
         assert np.array_equal(one.lists_[0], two.lists_[0])
         assert one.lists_[1].tobytes() == two.lists_[1].tobytes()
