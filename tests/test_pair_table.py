@@ -35,10 +35,15 @@ def _row_by_row(index, k):
 
 @pytest.mark.parametrize("slots", [1 << 21, 5_000])
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_paired_lists_equal_each_rows_own(index, slots, n_jobs, monkeypatch):
-    monkeypatch.setattr(index_module, "_TABLE_SLOTS", slots)  # 5,000: several tables
+def test_lists_equal_each_rows_own_with_or_without_a_pair_table(index, slots, n_jobs,
+                                                               monkeypatch):
+    # 5,000 slots: the corpus does not fit in a table and goes block by block
+    monkeypatch.setattr(index_module, "_TABLE_SLOTS", slots)
     monkeypatch.setattr(index_module, "_BLOCK_CELLS", 64 * len(index.ids_))  # several blocks
     monkeypatch.setitem(index._settings, "n_jobs", n_jobs)
+    tables = []
+    make = pair_table.pair_table
+    monkeypatch.setattr(pair_table, "pair_table", lambda *args: tables.append(1) or make(*args))
     expected = _row_by_row(index, 10)
     assert len(expected) > 0.9 * len(index.ids_)
     seen = 0
@@ -51,6 +56,7 @@ def test_paired_lists_equal_each_rows_own(index, slots, n_jobs, monkeypatch):
         else:  # the pinned row, or a list the rules leave short
             assert pins.size or row != 3
     assert seen == len(expected)
+    assert len(tables) == (1 if slots > 900 * 60 else 0)
 
 
 def test_a_pair_scored_once_has_the_bits_of_both_rows(index):
