@@ -10,7 +10,7 @@ from typing import Any
 
 from .corpus import Article, parse_date
 from .errors import IndexFormatError
-from .results import Related
+from .results import Related, related_item
 
 __all__ = ["Entry"]
 
@@ -39,8 +39,8 @@ class Entry:
 
     def related(self, score: float, *, pinned: bool = False, explanation=None) -> Related:
         """This article as an item of a related list, with ``score``."""
-        return Related(self.id, self.title, self.url, ", ".join(self.author), self.date,
-                       self.blurb, score, pinned, self.lang, explanation)
+        return related_item(self.id, self.title, self.url, ", ".join(self.author), self.date,
+                            self.blurb, score, pinned, self.lang, explanation)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -490,10 +490,12 @@ class RelatedIndex:
         if width == 0 or k > width or (k < width and self._settings["mmr_lambda"] < 1.0) \
                 or (exact and not self.lists_exact_):
             return None
-        pinned = min(self._pinned(row).size, k)
-        return [self.entries_[i].related(float(v), pinned=position < pinned)
-                for position, (i, v) in enumerate(zip(ids[row, :k].tolist(),
-                                                      scores[row, :k].tolist())) if i >= 0]
+        entries, pinned = self.entries_, self._pinned(row).size
+        rows, values = ids[row, :k].tolist(), scores[row, :k].tolist()  # values: floats
+        if not pinned:  # most lists; a lookup is mostly the making of these ten items
+            return [entries[i].related(v) for i, v in zip(rows, values) if i >= 0]
+        return [entries[i].related(v, pinned=position < pinned)
+                for position, (i, v) in enumerate(zip(rows, values)) if i >= 0]
 
     # -- queries -----------------------------------------------------------------------------
 

@@ -91,3 +91,37 @@ class Related:
 
 
 _SLOT_SETTERS = tuple(Related.__dict__[field.name].__set__ for field in fields(Related))
+
+
+class _Unfrozen:
+    """:class:`Related`'s slots without its frozen ``__setattr__``, to build an item in.
+
+    CPython lets an object's ``__class__`` be assigned between two classes of the same
+    slots, so :func:`related_item` fills one of these with plain attribute stores and
+    then makes it a Related: half the time of Related's own ``__init__``, which must set
+    each field through its slot's setter. A lookup from kept lists is mostly the making
+    of its ten items.
+    """
+
+    __slots__ = tuple(field.name for field in fields(Related))
+
+    def __init__(self, id, title, url, author, date, blurb, score, pinned, lang, explanation):
+        self.id = id
+        self.title = title
+        self.url = url
+        self.author = author
+        self.date = date
+        self.blurb = blurb
+        self.score = score
+        self.pinned = pinned
+        self.lang = lang
+        self.explanation = explanation
+
+
+def related_item(id: str, title: str, url: str | None, author: str, date: dt.date | None,
+                 blurb: str | None, score: float, pinned: bool = False,
+                 lang: str | None = None, explanation: Explanation | None = None) -> Related:
+    """``Related(...)`` with the same arguments, made faster (see :class:`_Unfrozen`)."""
+    item = _Unfrozen(id, title, url, author, date, blurb, score, pinned, lang, explanation)
+    item.__class__ = Related
+    return item

@@ -47,3 +47,18 @@ def test_it_stays_frozen_and_works_with_the_dataclass_tools():
         case Related(identifier, title):
             assert (identifier, title) == ("a1", "Título")
     assert repr(item).startswith("Related(id='a1', title='Título'")
+
+
+def test_an_item_made_for_a_list_is_a_plain_related():
+    """Lists build their items through ``related_item`` (faster than ``Related(...)``):
+    the result must be indistinguishable from one the constructor makes."""
+    from recommender.results import related_item
+
+    made, built = related_item(*VALUES), Related(*VALUES)
+    assert type(made) is Related and made == built and hash(made) == hash(built)
+    assert repr(made) == repr(built) and made.to_dict() == built.to_dict()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.score = 1.0
+    assert pickle.loads(pickle.dumps(made)) == built
+    assert copy.copy(made) == dataclasses.replace(made) == built
+    assert not hasattr(made, "__dict__")
