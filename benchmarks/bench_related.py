@@ -20,12 +20,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import add_ratios, agreement, measure, method_entry, say
+from .harness import add_ratios, agreement, measure, method_entry, say, time_calls
 from .workspace import Workspace
 
 BENCHMARK = "related"
 #: Our lookups take microseconds: this many per timed query of the baselines.
 LOOKUPS_PER_QUERY = 10
+#: Our lookups are timed again, round after round over the same ids (outputs dropped),
+#: until their times add up to this many seconds: one round takes milliseconds, short
+#: enough for a burst of another tenant's work on a shared machine to move its median
+#: alone (10,000 articles: 17.5 us in one run, 10.5-12.0 us in the runs around it).
+MIN_TIMED_S = 1.0
 
 
 def run(ws: Workspace) -> dict[str, Any]:
@@ -47,9 +52,17 @@ def run(ws: Workspace) -> dict[str, Any]:
     for name, exact in modes:
         say(f"[{n:,}] related: {name} (precompute(k, exact={exact}) first, untimed)")
         index = ws.keep_lists(exact=exact)
-        times, outputs, memory = measure(lambda i, x=index: x.related(i, k), timed, warmup=warm,
+        lookup = (lambda i, x=index: x.related(i, k))
+        times, outputs, memory = measure(lookup, timed, warmup=warm,
                                          budget_s=config.query_budget_s,
                                          min_runs=min(len(timed), 100))
+        rounds = 1
+        while sum(times) < min(MIN_TIMED_S, config.query_budget_s) and rounds < 1000:
+            times += time_calls(lookup, timed, keep=False)[0]
+            rounds += 1
+        if rounds > 1:
+            result["notes"].append(f"{name}: {rounds} rounds of the {len(timed):,} timed "
+                                   f"lookups (at least {MIN_TIMED_S:g} s of lookups)")
         found = [[item.id for item in items] for items in outputs]
         want = [truth[position[i]] for i in timed[:len(found)]]
         result["methods"][name] = method_entry(
