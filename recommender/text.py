@@ -595,12 +595,19 @@ class Analyzer:
         terms of its chunks (:meth:`chunk_terms`), in order."""
         return _chunks(text)
 
-    def chunk_terms(self, chunk: bytes, lang: str | None = None) -> list[str]:
-        """The terms of one of :meth:`chunks`' pieces (``lang`` as for a call)."""
+    def chunk_terms(self, chunk: bytes, lang: str | None = None, *,
+                    remember: bool = True) -> list[str]:
+        """The terms of one of :meth:`chunks`' pieces (``lang`` as for a call).
+
+        ``remember=False``: analyse it without the analyzer's memory of chunks, for a
+        caller that remembers the result itself."""
         if self._stemmer is None:
-            return self._cache_for(None).tokens([chunk])
-        text = chunk.decode("utf-8", "surrogatepass")
-        return self._cache_for(lang or detect_language(text)).tokens([chunk])
+            key = None
+        else:
+            key = lang or detect_language(chunk.decode("utf-8", "surrogatepass"))
+        if not remember:
+            return self._analyse_chunk(chunk, key).split()
+        return self._cache_for(key).tokens([chunk])
 
     def _cache_for(self, key: str | None) -> _ChunkCache:
         cache = self._caches.get(key)

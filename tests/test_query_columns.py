@@ -58,3 +58,19 @@ def test_vectorize_has_the_bits_of_the_token_path(fixture_articles, settings):
         got = index.vectorize(text)
         assert np.array_equal(got.indices, expected.indices)
         assert got.data.tobytes() == expected.data.tobytes()
+
+
+@pytest.mark.parametrize("stemmer", [None, "snowball"])
+def test_a_chunk_analysed_without_memory_gives_the_remembered_terms(stemmer):
+    """ChunkColumns remembers columns itself, so it asks for a chunk's terms with
+    ``remember=False``: the same terms, and nothing added to the analyzer's memory."""
+    if stemmer:
+        pytest.importorskip("Stemmer")
+    analyzer = Analyzer(stemmer=stemmer)
+    chunks = [chunk for text in TEXTS for chunk in analyzer.chunks(text)]
+    for lang in ("pt", "en", None):
+        fresh = [analyzer.chunk_terms(chunk, lang, remember=False) for chunk in chunks]
+        assert not any(analyzer._caches.values())
+        assert fresh == [analyzer.chunk_terms(chunk, lang) for chunk in chunks]
+        analyzer._caches.clear()
+    assert any(len(terms) > 1 for terms in fresh)  # pós-guerra: a chunk of two terms
