@@ -112,3 +112,26 @@ def test_worker_processes_exit_soon_after_their_last_task(monkeypatch):
     while not all(exited(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(exited(pid) for pid in pids)
+
+
+def test_loky_replacing_a_timed_out_worker_is_not_an_error_for_callers():
+    """The short idle timeout is ours: loky's warning when a worker times out just as a
+    task arrives (issued from its own thread) must not become an error under a caller's
+    "error" filter, while every other warning still does."""
+    import warnings
+
+    from recommender import parallel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        list(parallel.parallel_map(os.getpid, [()] * 2, n_jobs=2))
+        warnings.warn_explicit(
+            "A worker stopped while some jobs were given to the executor. This can be "
+            "caused by a too short worker timeout or by a memory leak.", UserWarning,
+            "process_executor.py", 787, module="joblib.externals.loky.process_executor")
+        with pytest.raises(UserWarning):
+            warnings.warn_explicit("something else", UserWarning, "process_executor.py", 1,
+                                   module="joblib.externals.loky.process_executor")
+        with pytest.raises(UserWarning):
+            warnings.warn_explicit("A worker stopped while some jobs were given to the "
+                                   "executor.", UserWarning, "mine.py", 1, module="mine")
