@@ -245,6 +245,23 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int | str) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _not_yet_its_own(pid: int) -> bool:
+    """Whether child ``pid`` is a fork of this process that has not yet run its own
+    program (the same command line): loky starts a worker by fork then exec, and in
+    between the child's RSS counts every page of this process's, which are not new
+    memory. A sample in that window once added 2.4 GB of a 2.5 GB parent; at 100,000
+    essays it made a fit's "workers" peak at 1.71 GB, against 0.24 GB."""
+    return _cmdline(pid) == _cmdline("self")
+
+
 def cpu_seconds(pid: int | str = "self") -> float | None:
     """User plus system CPU time a process has spent so far (``/proc/<pid>/stat``),
     in seconds; None when it cannot be read (gone, or not Linux)."""
@@ -298,6 +315,8 @@ class PeakMemory:
         own = _status_values("self", _RSS_FIELDS)
         shared = [own.get("RssShmem", 0)]
         for pid in _descendants(os.getpid()):
+            if _not_yet_its_own(pid):
+                continue
             values = _status_values(pid, _RSS_FIELDS)
             children_kb += values.get("VmRSS", 0)
             shared.append(values.get("RssShmem", 0))

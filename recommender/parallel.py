@@ -33,8 +33,8 @@ _DASK_TASKS = 1024
 #: warm analyzer: about 100 MB at 100,000 essays) are gone before its lists are
 #: computed, its memory peak; long enough for a fit's own tasks. Ten seconds were
 #: tried (438ba54) and kept fits back to back on the same workers; two seconds came
-#: back when one benchmark's fit had its workers peak at 1.71 GB, which later runs
-#: showed with two seconds too (see the README's 100,000-essay notes).
+#: back when one benchmark's fit had its workers peak at 1.71 GB, which turned out to
+#: be the benchmark sampling a worker between loky's fork and exec.
 IDLE_WORKER_SECONDS = 2.0
 
 #: What loky warns when a worker's idle timeout lets it exit as a task arrives.

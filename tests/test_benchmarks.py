@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -220,6 +221,26 @@ def test_peak_memory_sees_an_allocation() -> None:
             "children_peak_rss_mb"} <= set(result)
     if result["method"] == "VmHWM":
         assert result["rss_delta_mb"] >= 50
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_a_fork_that_has_not_run_its_own_program_is_not_counted_as_a_worker() -> None:
+    """Between loky's fork and exec a child's RSS is every page of this process's; a
+    sample there once counted 2.4 GB of "workers" that were not new memory."""
+    import subprocess
+
+    pid = os.fork()
+    if pid == 0:  # the child: a copy of this process, never its own program
+        time.sleep(1.5)
+        os._exit(0)
+    program = subprocess.Popen(["sleep", "1.5"])
+    try:
+        time.sleep(0.2)
+        assert harness._not_yet_its_own(pid)
+        assert not harness._not_yet_its_own(program.pid)
+    finally:
+        os.waitpid(pid, 0)
+        program.wait()
 
 
 def test_ratios_to_the_reference() -> None:
