@@ -183,6 +183,13 @@ def _kept_cosine(pairs, a, b):
 
 
 @compiled
+def _no_pairs():
+    """An empty pair table (see :mod:`recommender.pair_table`): every cosine is computed."""
+    return (np.int64(0), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.float32), np.zeros(0), np.zeros(0, dtype=np.int32))
+
+
+@compiled
 def _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model, rules,
                 dense, other, out_rows, out_scores, pairs):
     """The list of one query (``row`` -1 for free text); returns its length. ``dense``
@@ -282,8 +289,7 @@ def _choose_rows(rows, starts, candidates, model, rules, width, out_rows, out_sc
     days = model[8]
     dense = np.zeros(width, dtype=np.float32)
     other = np.zeros(width, dtype=np.float32)
-    pairs = (np.int64(0), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
-             np.zeros(0, dtype=np.float32), np.zeros(0), np.zeros(0, dtype=np.int32))
+    pairs = _no_pairs()
     for i in range(rows.size):
         row = rows[i]
         lo, hi = indptr[row], indptr[row + 1]
@@ -296,8 +302,7 @@ def _choose_rows(rows, starts, candidates, model, rules, width, out_rows, out_sc
 @compiled
 def _choose_single(q_indices, q_data, q_latent, row, reference, candidates, model, rules, dense,
                    other, out_rows, out_scores):
-    pairs = (np.int64(0), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
-             np.zeros(0, dtype=np.float32), np.zeros(0), np.zeros(0, dtype=np.int32))
+    pairs = _no_pairs()
     return _choose_one(q_indices, q_data, q_latent, row, reference, candidates, model,
                        rules, dense, other, out_rows, out_scores, pairs)
 
