@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--max-per-author", type=_positive_int, default=None, metavar="N",
                        help="at most N articles by one author per list")
     build.add_argument("--no-author-cap", action="store_true", help="no per-author cap")
+    build.add_argument("--author-bonus", type=_score, default=None, metavar="B",
+                       help="added to the score of an article by the same author(s), times "
+                            "how alike that author's pieces are (0 to 1; 0: off)")
     build.add_argument("--mmr-lambda", type=_score, default=None, metavar="L",
                        help="diversity: 1 = relevance only, lower = more varied")
     build.add_argument("--duplicate-threshold", type=_score, default=None, metavar="S",
@@ -228,6 +231,7 @@ def _build_settings(args: argparse.Namespace) -> dict:
     flags = {
         "stemmer": None if args.stemmer == "none" else args.stemmer,
         "min_score": args.min_score, "max_per_author": args.max_per_author,
+        "author_bonus": args.author_bonus,
         "mmr_lambda": args.mmr_lambda, "duplicate_threshold": args.duplicate_threshold,
         "half_life_days": args.half_life_days, "max_age_days": args.max_age_days,
         "only_older": args.only_older, "exclude_ids": args.exclude_ids,

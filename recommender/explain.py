@@ -31,9 +31,10 @@ class Explanation:
         cosine, largest first (ties by term); at most ten.
     fields : tuple of (str, float)
         Contribution of each field of the recommended article (title, blurb,
-        body, tags, author) through shared words, and of the latent topic
-        model (``latent``); they add up to the score before clipping and time
-        decay.
+        body, tags, author) through shared words, of the latent topic model
+        (``latent``) and of a shared byline (``byline``: the ``author_bonus``
+        of an article by the same author(s)); they add up to the score before
+        clipping and time decay.
     """
 
     terms: tuple[tuple[str, float], ...]
@@ -61,9 +62,10 @@ def explain_pair(
     *,
     latent_weight: float = 0.0,
     latent_cosine: float = 0.0,
+    byline: float = 0.0,
 ) -> Explanation:
     """Explain the score of a (1, n_terms) query row against article ``row``:
-    ``(1 - latent_weight) * tf-idf cosine + latent_weight * latent_cosine``."""
+    ``(1 - latent_weight) * tf-idf cosine + latent_weight * latent_cosine + byline``."""
     q_cols, q_vals = query.indices, query.data.astype(np.float64)
     start, end = matrix.indptr[row], matrix.indptr[row + 1]
     d_cols, d_vals = matrix.indices[start:end], matrix.data[start:end].astype(np.float64)
@@ -83,5 +85,6 @@ def explain_pair(
     terms = tuple((vocabulary[shared[i]], round(float(contributions[i]), SCORE_DECIMALS))
                   for i in order[:_TOP_TERMS])
     fields["latent"] = latent_weight * latent_cosine
-    ordered = ("title", "blurb", "body", "tags", "author", "latent")
+    fields["byline"] = byline
+    ordered = ("title", "blurb", "body", "tags", "author", "latent", "byline")
     return Explanation(terms, tuple((n, round(fields[n], SCORE_DECIMALS)) for n in ordered))

@@ -12,7 +12,12 @@ import numpy as np
 from .catalog import Entry
 from .text import fold
 
-__all__ = ["author_keys", "translation_groups", "url_slug"]
+__all__ = ["author_keys", "author_names", "translation_groups", "url_slug"]
+
+
+def author_names(entry: Entry) -> tuple[str, ...]:
+    """The article's authors, accent-folded and sorted: who "the same author(s)" are."""
+    return tuple(sorted(fold(name).strip() for name in entry.author))
 
 
 def author_keys(entries: Sequence[Entry]) -> np.ndarray:
@@ -20,7 +25,7 @@ def author_keys(entries: Sequence[Entry]) -> np.ndarray:
     keys: dict[tuple[str, ...], int] = {}
     out = np.full(len(entries), -1, dtype=np.int64)
     for row, entry in enumerate(entries):
-        names = tuple(sorted(fold(name).strip() for name in entry.author))
+        names = author_names(entry)
         if names:
             out[row] = keys.setdefault(names, len(keys))
     return out

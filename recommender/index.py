@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .analysis import make_analyzer, prepared_text
+from .bylines import Bylines, author_agreement
 from .candidates import block_candidates, latent_estimate, prune_rows
 from .catalog import Entry
 from .clusters import CLUSTERED_FROM, LatentClusters
@@ -69,7 +70,7 @@ class RelatedIndex:
     field_weights : dict, optional
         Weight of each field's term frequencies: ``title``, ``blurb``, ``body``,
         ``tags``, ``author``. Partial dicts are merged over the defaults
-        ``{"title": 1.0, "blurb": 1.0, "body": 1.0, "tags": 1.0, "author": 0.5}``.
+        ``{"title": 2.0, "blurb": 1.0, "body": 1.0, "tags": 1.0, "author": 0.5}``.
         Tags and authors each count as one identifier token.
     stop_words : {"pt+en", "pt", "en", None} or iterable of str, default "pt+en"
         Words that are never indexed, compared after accent folding.
@@ -107,9 +108,15 @@ class RelatedIndex:
         never listed. Lists come out shorter rather than padded with junk.
     max_per_author : int or None, default 3
         At most this many articles by the same author(s) in one list.
+    author_bonus : float, default 0.2
+        An article by the query's author(s) scores this much more, times how
+        alike that author's pieces are: 0 for pieces no more alike than any two
+        articles, 1 for pieces at least twice as alike (see
+        :mod:`recommender.bylines`). A byline that says what a piece is about
+        counts; one that does not, does not. 0 turns it off.
     mmr_lambda : float, default 1.0
         Below 1, maximal marginal relevance picks a more varied list.
-    duplicate_threshold : float or None, default 0.8
+    duplicate_threshold : float or None, default 0.9
         Articles at least this similar to the query, or to an article already
         listed, are near-duplicates and never listed. None turns it off.
     detect_translations : bool, default True
@@ -159,6 +166,9 @@ class RelatedIndex:
     idf_ : ndarray of shape (n_terms,)
     matrix_ : scipy.sparse.csr_matrix of shape (n_articles, n_terms), float32
         L2-normalised tf-idf rows.
+    author_agreement_ : dict
+        Each author (accent-folded names, sorted) whose pieces are more alike
+        than any two articles, to that agreement in (0, 1]; see ``author_bonus``.
 
     Examples
     --------
@@ -186,6 +196,7 @@ class RelatedIndex:
         latent_weight: float = DEFAULTS["latent_weight"],
         min_score: float = DEFAULTS["min_score"],
         max_per_author: int | None = DEFAULTS["max_per_author"],
+        author_bonus: float = DEFAULTS["author_bonus"],
         mmr_lambda: float = DEFAULTS["mmr_lambda"],
         duplicate_threshold: float | None = DEFAULTS["duplicate_threshold"],
         detect_translations: bool = DEFAULTS["detect_translations"],
@@ -255,10 +266,12 @@ class RelatedIndex:
         del spare, counts
         release_free_memory()  # what the steps above freed, before the decomposition's peak
         components, vectors, blocks = self._fit_latent(matrix)
+        terms = sorted(vocabulary, key=vocabulary.__getitem__)
         self._set_state(
-            entries=counted.entries, vocabulary=sorted(vocabulary, key=vocabulary.__getitem__),
-            idf=idf, matrix=matrix, norms=norms, field_tf=field_tf,
-            latent_components=components, latent_vectors=vectors, latent_blocks=blocks,
+            entries=counted.entries, vocabulary=terms, idf=idf, matrix=matrix, norms=norms,
+            field_tf=field_tf, latent_components=components, latent_vectors=vectors,
+            latent_blocks=blocks, author_agreement=self._author_agreement(
+                matrix, terms, counted.entries),
         )
         self.model_articles_, self.model_changes_ = len(counted.entries), 0
         return self
@@ -286,6 +299,15 @@ class RelatedIndex:
         from .update import update_index
 
         return update_index(self, articles, remove)
+
+    def _author_agreement(self, matrix: sp.csr_matrix, terms: list[str],
+                          entries: list[Entry]) -> dict[tuple[str, ...], float]:
+        """How alike each author's pieces are (none measured when the bonus is off)."""
+        if not self._settings["author_bonus"]:
+            return {}
+        author_columns = np.fromiter((t.startswith("author:") for t in terms), dtype=bool,
+                                     count=len(terms))
+        return author_agreement(matrix, author_columns, entries)
 
     def _fit_latent(self, matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, tuple]:
         """Each latent space's components stacked, the articles' vectors side by side (each
@@ -411,7 +433,8 @@ class RelatedIndex:
     def _set_state(self, *, entries: list[Entry], vocabulary: list[str], idf: np.ndarray,
                    matrix: sp.csr_matrix, norms: np.ndarray,
                    field_tf: dict[str, sp.csr_matrix], latent_components: np.ndarray,
-                   latent_vectors: np.ndarray, latent_blocks: tuple[int, ...]) -> None:
+                   latent_vectors: np.ndarray, latent_blocks: tuple[int, ...],
+                   author_agreement: dict[tuple[str, ...], float]) -> None:
         """Install learned state (from fit or from a saved index) and derive the rest."""
         s = self._settings
         self.entries_ = entries
@@ -435,6 +458,9 @@ class RelatedIndex:
         self._days = timestamps_in_days(dates)
         self._newest_day = np.nanmax(self._days) if np.isfinite(self._days).any() else np.nan
         self._authors = author_keys(entries)
+        self.author_agreement_ = dict(author_agreement)
+        self._bylines = Bylines(entries, self.author_agreement_, s["author_bonus"],
+                                self._authors)
         self._groups = translation_groups(entries, detect=s["detect_translations"])
         # only the pinned rows: a list of a million small arrays costs seconds to send
         # to every worker task
@@ -548,7 +574,7 @@ class RelatedIndex:
                                exclude_tags=exclude_tags, max_age_days=max_age_days,
                                only_older=only_older)
         return self._results(self.matrix_[row] if explain else None, chosen, explain=explain,
-                             latent=self.latent_vectors_[row])
+                             latent=self.latent_vectors_[row], row=row)
 
     def similar(self, text: str, k: int = 10, *, lang: str | None = None, explain: bool = False,
                 exclude_ids: Iterable[str] = (), exclude_tags: Iterable[str] = (),
@@ -812,7 +838,7 @@ class RelatedIndex:
         each field's contribution to their cosine."""
         self._check_fitted()
         row, other = self._row_of(article_id), self._row_of(other_id)
-        return self._explain(self.matrix_[row], other, self.latent_vectors_[row])
+        return self._explain(self.matrix_[row], other, self.latent_vectors_[row], row)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -848,7 +874,7 @@ class RelatedIndex:
         if self._kernel_model is None:
             self._kernel_model = _kernels().model_of(
                 self.matrix_, self.latent_vectors_, self._allowed, self._groups,
-                self._authors, self._ranks, self._days)
+                self._authors, self._ranks, self._days, self._bylines.bonus)
         return self._kernel_model
 
     def _compiled_lists(self, start: int, found: list[np.ndarray], k: int) -> dict[int, tuple]:
@@ -915,14 +941,30 @@ class RelatedIndex:
         return self._groups_of_latent
 
     def _block_candidates(self, start: int, stop: int, count: int) -> list[np.ndarray]:
-        if self._compiled_candidates(self._latent_groups()):
+        clusters = self._latent_groups()
+        stop = min(stop, len(self.ids_))
+        latent = self.latent_vectors_[start:stop]
+        if self._compiled_candidates(clusters):
             matrix = self.matrix_
             return self._candidates_of((matrix.indptr, matrix.indices, matrix.data), start,
-                                       self.latent_vectors_[start:stop], count)
+                                       latent, count, rows=range(start, stop))
         pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
-        return block_candidates(pruned, self._term_codes(), self.latent_vectors_[start:stop],
-                                self.latent_vectors_, self._latent_weight(), count,
-                                self._latent_groups())
+        return block_candidates(pruned, self._term_codes(), latent, self.latent_vectors_,
+                                self._latent_weight(), count, clusters,
+                                estimate=self._byline_estimate(latent, range(start, stop),
+                                                               clusters))
+
+    def _byline_estimate(self, latent: np.ndarray, rows: Sequence[int],
+                         clusters: LatentClusters | None) -> np.ndarray | None:
+        """The dense latent estimate of the articles ``rows`` raised by their byline
+        bonus where it applies (see :mod:`recommender.bylines`), for the numpy
+        candidates; None (they make their own) when no bonus applies or there is no
+        dense estimate."""
+        if not self._bylines or not self._latent_weight() or clusters is not None:
+            return None
+        estimate = latent_estimate(latent, self.latent_vectors_, self._latent_weight())
+        self._bylines.add_to(estimate, rows)
+        return estimate
 
     def _compiled_candidates(self, clusters: LatentClusters | None) -> bool:
         """Whether :mod:`recommender.kernels` finds the candidates (the dense estimate, no
@@ -930,13 +972,17 @@ class RelatedIndex:
         return bool(self._latent_weight()) and clusters is None and _kernels().AVAILABLE
 
     def _candidates_of(self, queries: tuple, first: int, latent: np.ndarray,
-                       count: int, estimate: np.ndarray | None = None) -> list[np.ndarray]:
+                       count: int, estimate: np.ndarray | None = None, *,
+                       rows: Sequence[int] | None = None) -> list[np.ndarray]:
         """Compiled candidates of rows ``first, ...`` of ``queries`` (CSR arrays) whose
         latent vectors are ``latent``; ``estimate``: their latent estimate, when not the
-        full one."""
+        full one; ``rows``: the articles they are (None: free text), whose byline
+        bonus the estimate gets."""
         alpha = self._latent_weight()
         if estimate is None:
             estimate = latent_estimate(latent, self.latent_vectors_, alpha)
+        if rows is not None and self._bylines:
+            self._bylines.add_to(estimate, rows)
         return _kernels().block_candidates(
             estimate, queries, first, self._settings["candidate_terms"], 1.0 - alpha,
             self._term_codes(), count)
@@ -978,14 +1024,17 @@ class RelatedIndex:
             if candidates is None and self._compiled_candidates(
                     self._latent_groups(make=False)):
                 candidates = self._candidates_of((query.indptr, query.indices, query.data), 0,
-                                                 latent, count, coarse)[0]
+                                                 latent, count, coarse,
+                                                 rows=None if row is None else [row])[0]
             elif candidates is None:
                 if pruned is None:
                     pruned = prune_rows(query.tocsr(), self._settings["candidate_terms"])
+                clusters = self._latent_groups(make=False)
+                estimate = coarse if row is None else self._byline_estimate(latent, [row],
+                                                                            clusters)
                 candidates = block_candidates(pruned, self._term_codes(), latent,
                                               self.latent_vectors_, self._latent_weight(),
-                                              count, self._latent_groups(make=False),
-                                              estimate=coarse)[0]
+                                              count, clusters, estimate=estimate)[0]
             if rules is not None:  # the first net, compiled; a short list goes on below
                 rows, values = _kernels().choose_one(
                     query.indices, query.data, latent[0], -1 if row is None else row,
@@ -1044,6 +1093,9 @@ class RelatedIndex:
             if s["duplicate_threshold"] is not None:  # copies share words, not just topics
                 tfidf = raw if cosines is None else cosines.astype(np.float64)
                 allowed &= np.round(tfidf, SCORE_DECIMALS) < s["duplicate_threshold"]
+            members, bonus = self._bylines.of_row(row, found)
+            if members.size:  # after the copies: a byline makes no copy
+                raw[members] = np.minimum(raw[members] + bonus, 1.0)
         reference = self._reference_day(row)
         age = reference - days  # NaN where either date is unknown
         with np.errstate(invalid="ignore"):
@@ -1074,7 +1126,7 @@ class RelatedIndex:
         return pins, pin_scores, places[positions], values
 
     def _results(self, query: sp.csr_matrix, chosen, *, explain: bool = False,
-                 latent: np.ndarray | None = None) -> list[Related]:
+                 latent: np.ndarray | None = None, row: int | None = None) -> list[Related]:
         """Related items of a chosen list (see :meth:`_choose`)."""
         pins, pin_scores, rows, values = chosen
         entries = self.entries_
@@ -1083,9 +1135,10 @@ class RelatedIndex:
                        for i, v in zip(pins.tolist(), pin_scores.tolist())]
             results += [entries[i].related(v) for i, v in zip(rows.tolist(), values.tolist())]
             return results
-        results = [entries[i].related(v, pinned=True, explanation=self._explain(query, i, latent))
+        results = [entries[i].related(v, pinned=True,
+                                      explanation=self._explain(query, i, latent, row))
                    for i, v in zip(pins.tolist(), pin_scores.tolist())]
-        results += [entries[i].related(v, explanation=self._explain(query, i, latent))
+        results += [entries[i].related(v, explanation=self._explain(query, i, latent, row))
                     for i, v in zip(rows.tolist(), values.tolist())]
         return results
 
@@ -1101,14 +1154,21 @@ class RelatedIndex:
             allowed &= np.array([not (own & folded) for own in self._tags], dtype=bool)
         return allowed
 
-    def _explain(self, query: sp.csr_matrix, row: int,
-                 latent: np.ndarray | None = None) -> Explanation:
+    def _explain(self, query: sp.csr_matrix, row: int, latent: np.ndarray | None = None,
+                 query_row: int | None = None) -> Explanation:
+        """Why article ``row`` scores what it does for ``query`` (the article
+        ``query_row``, or free text when None)."""
         if latent is None:
             latent = self._project(query)[0]
         weight = self._latent_weight()
         topical = float(latent @ self.latent_vectors_[row]) if weight else 0.0
+        byline = 0.0
+        if query_row is not None:
+            members, bonus = self._bylines.of_row(query_row)
+            byline = bonus if row in members else 0.0
         return explain_pair(query, row, self.matrix_, self.idf_, self.norms_, self.field_tf_,
-                            self.vocabulary_, latent_weight=weight, latent_cosine=topical)
+                            self.vocabulary_, latent_weight=weight, latent_cosine=topical,
+                            byline=byline)
 
     def _latent_weight(self) -> float:
         return self._settings["latent_weight"] if self.latent_vectors_.shape[1] else 0.0

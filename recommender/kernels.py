@@ -209,9 +209,10 @@ def _choose_scored(row, reference, candidates, cosines, topicals, model, rules, 
     """:func:`_choose_one` once the candidates' exact cosines are known. A near-duplicate
     check reads the cosine of two candidates from ``pairs`` where it is kept there (the
     same bits: see :func:`_score_pairs`) and computes it otherwise."""
-    indptr, indices, data, latent, allowed, groups, authors, ranks, days = model
+    indptr, indices, data, latent, allowed, groups, authors, ranks, days, bonus = model
     alpha, k, cap, threshold, min_score, max_age, only_older, half_life = rules
     duplicates = threshold <= 1.0  # the setting is (0, 1], or off
+    byline = bonus[row] if row >= 0 and authors[row] >= 0 else 0.0
     n = candidates.size
     shown = np.zeros(n)
     keep = np.zeros(n, dtype=np.bool_)
@@ -224,6 +225,8 @@ def _choose_scored(row, reference, candidates, cosines, topicals, model, rules, 
                       1.0)
         else:
             raw = np.float64(cosine)
+        if byline > 0.0 and authors[c] == authors[row]:
+            raw = min(raw + byline, 1.0)
         ok = allowed[c]
         if row >= 0:  # not itself, its translations or its copies
             ok = ok and groups[c] != groups[row]
@@ -495,14 +498,16 @@ def add_postings(term_index, terms: np.ndarray, weights: np.ndarray, out: np.nda
                   np.asarray(terms), np.asarray(weights), out)
 
 
-def model_of(matrix, latent, allowed, groups, authors, ranks, days) -> tuple:
+def model_of(matrix, latent, allowed, groups, authors, ranks, days, bonus) -> tuple:
     """The arrays a list is chosen from, in the types the kernels are compiled for
-    (views where they already are)."""
+    (views where they already are). ``bonus``: each article's byline bonus (see
+    :mod:`recommender.bylines`)."""
     return (np.asarray(matrix.indptr), np.asarray(matrix.indices, dtype=matrix.indptr.dtype),
             np.asarray(matrix.data, dtype=np.float32),
             np.ascontiguousarray(latent, dtype=np.float32), np.asarray(allowed, dtype=np.bool_),
             np.asarray(groups, dtype=np.int64), np.asarray(authors, dtype=np.int64),
-            np.asarray(ranks, dtype=np.int64), np.asarray(days, dtype=np.float64))
+            np.asarray(ranks, dtype=np.int64), np.asarray(days, dtype=np.float64),
+            np.asarray(bonus, dtype=np.float64))
 
 
 def rules_of(*, alpha: float, k: int, max_per_author: int | None,

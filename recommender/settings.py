@@ -23,7 +23,7 @@ TF_SCHEMES = ("log", "bm25")
 FIELDS = ("title", "blurb", "body", "tags", "author")
 
 DEFAULTS: dict[str, Any] = {
-    "field_weights": {"title": 1.0, "blurb": 1.0, "body": 1.0, "tags": 1.0, "author": 0.5},
+    "field_weights": {"title": 2.0, "blurb": 1.0, "body": 1.0, "tags": 1.0, "author": 0.5},
     "stop_words": "pt+en",
     "stemmer": None,
     "numbers": "years",
@@ -37,8 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "latent_weight": 0.5,
     "min_score": 0.0,
     "max_per_author": 3,
+    "author_bonus": 0.2,
     "mmr_lambda": 1.0,
-    "duplicate_threshold": 0.8,
+    "duplicate_threshold": 0.9,
     "detect_translations": True,
     "half_life_days": None,
     "max_age_days": None,
@@ -160,6 +161,11 @@ def _check_controls(out: dict[str, Any]) -> list[str]:
     cap = out["max_per_author"]
     if cap is not None and (not _is_int(cap) or cap < 1):
         problems.append(f"max_per_author must be a whole number >= 1 or null (no cap), got {cap!r}")
+    bonus = out["author_bonus"]
+    if not _is_real(bonus) or not 0.0 <= bonus <= 1.0:
+        problems.append(f"author_bonus must be a number from 0 (off) to 1, got {bonus!r}")
+    else:
+        out["author_bonus"] = float(bonus)
     for name in ("mmr_lambda", "duplicate_threshold"):
         value = out[name]
         if name == "duplicate_threshold" and value is None:

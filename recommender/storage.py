@@ -140,7 +140,9 @@ def save_index(index: Any, directory: str | os.PathLike[str]) -> None:
                    "nonzeros": int(matrix.nnz), "list_length": int(index.lists_[0].shape[1]),
                    "latent_dimensions": [int(d) for d in index.latent_blocks_]},
         "model": {"articles_at_fit": int(getattr(index, "model_articles_", matrix.shape[0])),
-                  "weighed_since_fit": int(getattr(index, "model_changes_", 0))},
+                  "weighed_since_fit": int(getattr(index, "model_changes_", 0)),
+                  "author_agreement": [[list(names), value] for names, value
+                                       in sorted(index.author_agreement_.items())]},
         "lists_exact": bool(getattr(index, "lists_exact_", False)),
         "chunk_bytes": CHUNK_BYTES,
         "files": {name: file_entry(data, CHUNK_BYTES) for name, data in sorted(payload.items())},
@@ -282,12 +284,13 @@ def _load(cls: type, handle: Folder) -> Any:
         raise IndexFormatError(f"{folder / MANIFEST}: {exc}") from None
     components, vectors, blocks = _check_latent(folder, manifest, arrays, len(entries),
                                                 len(vocabulary))
+    agreement = _parse_agreement(folder, manifest)
     index = cls(**settings)
     try:
         index._set_state(entries=entries, vocabulary=vocabulary, idf=arrays["idf.npy"],
                          matrix=matrix, norms=arrays["norms.npy"], field_tf=field_tf,
                          latent_components=components, latent_vectors=vectors,
-                         latent_blocks=blocks)
+                         latent_blocks=blocks, author_agreement=agreement)
     except ValueError as exc:  # latent arrays that the saved settings cannot have made
         raise IndexFormatError(f"{folder}: inconsistent index: {exc}") from None
     index.lists_ = _check_lists(folder, manifest, arrays, len(entries))
@@ -300,6 +303,22 @@ def _load(cls: type, handle: Folder) -> Any:
         raise IndexFormatError(f"{folder / MANIFEST}: 'model' counts must be whole numbers")
     index.model_articles_, index.model_changes_ = at_fit, since
     return index
+
+
+def _parse_agreement(folder: Path, manifest: dict) -> dict[tuple[str, ...], float]:
+    """The model's author agreements (none in an index saved before they were kept)."""
+    pairs = manifest.get("model", {}).get("author_agreement", [])
+    if not isinstance(pairs, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], list)
+            and pair[0] and all(isinstance(name, str) for name in pair[0])
+            and isinstance(pair[1], float) and 0.0 < pair[1] <= 1.0 for pair in pairs):
+        raise IndexFormatError(f"{folder / MANIFEST}: 'model' 'author_agreement' must list "
+                               "[author names, agreement in (0, 1]] pairs")
+    agreement = {tuple(names): value for names, value in pairs}
+    if len(agreement) != len(pairs):
+        raise IndexFormatError(f"{folder / MANIFEST}: 'model' 'author_agreement' names an "
+                               "author twice")
+    return agreement
 
 
 def _parse_catalog(folder: Path, data: bytes, offsets: np.ndarray) -> list[Entry]:

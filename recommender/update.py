@@ -127,7 +127,8 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
     index._set_state(entries=entries, vocabulary=index.vocabulary_, idf=index.idf_,
                      matrix=new_matrix, norms=new_norms, field_tf=new_fields,
                      latent_components=index.latent_components_, latent_vectors=new_latent,
-                     latent_blocks=index.latent_blocks_)
+                     latent_blocks=index.latent_blocks_,
+                     author_agreement=index.author_agreement_)
 
     # Carry the old lists over, renumbered; mark the ones to recompute.
     position = index._position
@@ -152,6 +153,7 @@ def update_index(index: Any, articles: Sequence[Article], remove: Iterable[str] 
     if fresh:
         fresh_rows = np.array([position[a.id] for a in fresh], dtype=np.int64)
         reach = index._scores(index.matrix_[fresh_rows], index.latent_vectors_[fresh_rows])[0]
+        index._bylines.add_to(reach, fresh_rows)  # symmetric: one author, one bonus
         full = ids[:, -1] >= 0
         floor = np.where(full, scores[:, -1], 0.0)
         stale |= np.any(np.round(reach, 6) >= floor[None, :], axis=0) & np.any(reach > 0, axis=0)

@@ -160,7 +160,7 @@ def test_explanations_add_up_to_the_score_and_survive_save_and_load(fixture_inde
     for item in items:
         fields = dict(item.explanation.fields)
         assert sum(fields.values()) == pytest.approx(item.score, abs=1e-4)
-        assert set(fields) == {"title", "blurb", "body", "tags", "author", "latent"}
+        assert set(fields) == {"title", "blurb", "body", "tags", "author", "latent", "byline"}
         weights = [w for _, w in item.explanation.terms]
         assert weights == sorted(weights, reverse=True) and len(weights) <= 10
     assert fixture_index.explain("vladimir-putin-in-north-korea", items[0].id) == items[0].explanation

@@ -28,7 +28,7 @@ PT = [
 
 
 PLAIN = {"max_per_author": None, "duplicate_threshold": None, "detect_translations": False,
-         "latent_components": 0}
+         "latent_components": 0, "author_bonus": 0.0}
 
 
 def dense_reference(index, row, k):
@@ -293,7 +293,7 @@ def test_settings_round_trip():
     index = RelatedIndex(min_score=0.1, field_weights={"body": 2.0})
     again = RelatedIndex.from_settings(index.get_settings())
     assert again.get_settings() == index.get_settings()
-    assert index.get_settings()["field_weights"]["title"] == 1.0
+    assert index.get_settings()["field_weights"]["title"] == 2.0
 
 
 @pytest.mark.parametrize("limits", [{}, {"min_df": 2, "max_df": 0.5}, {"max_features": 300},

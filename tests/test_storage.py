@@ -46,7 +46,7 @@ def test_manifest_holds_version_settings_versions_and_checksums(saved):
     manifest = json.loads((saved / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert {"numpy", "scipy", "scikit-learn", "python", "recommender"} <= set(manifest["versions"])
-    assert manifest["settings"]["field_weights"]["title"] == 1.0
+    assert manifest["settings"]["field_weights"]["title"] == 2.0
     size = manifest["chunk_bytes"]
     for name in FILES:
         data = (saved / name).read_bytes()

@@ -27,7 +27,8 @@ def rebuild_under(model, articles):
     fresh._set_state(entries=[Entry.from_article(a, lang) for a, (lang, _) in zip(articles, analysed)],
                      vocabulary=model.vocabulary_, idf=model.idf_, matrix=matrix, norms=norms,
                      field_tf=field_tf, latent_components=model.latent_components_,
-                     latent_vectors=model._project(matrix), latent_blocks=model.latent_blocks_)
+                     latent_vectors=model._project(matrix), latent_blocks=model.latent_blocks_,
+                     author_agreement=model.author_agreement_)
     return fresh.precompute(K)
 
 
