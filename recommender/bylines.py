@@ -26,7 +26,7 @@ from .catalog import Entry
 from .groups import author_names
 from .kernels import compiled
 
-__all__ = ["PRIOR_PAIRS", "Bylines", "agreement", "author_agreement"]
+__all__ = ["PRIOR_PAIRS", "Bylines", "agreement", "author_agreement", "joined"]
 
 #: Pairs of the corpus's mean resemblance that an author's mean starts from.
 PRIOR_PAIRS = 10.0
@@ -189,3 +189,91 @@ class Bylines:
             members, bonus = self.of_row(row)
             if members.size:
                 scores[line, members] += scores.dtype.type(bonus)
+
+    def room(self, count: int) -> int:
+        """How many candidates :meth:`closest` adds at most to ``count`` of a row."""
+        return max(count // 10, 1) if self else 0
+
+    def closest(self, estimate: np.ndarray | None, rows: Sequence[int],
+                count: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per query row, the ``count // 10`` other pieces by its author(s) with the best
+        latent ``estimate`` (one line per row, a column per article, read before
+        anything else is added to it; ties: the lower article number), ascending, as
+        one array and each row's start in it: candidates that the bonus can lift into
+        the list although the plain estimate leaves them out. None when there are
+        none to add (no bonus applies, or no dense estimate).
+
+        The same author's pieces are not simply raised in the estimate: an author of
+        200 pieces would then fill 200 candidates, of which the per-author cap lists
+        three.
+        """
+        if estimate is None or not self:
+            return None
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = np.zeros(rows.size + 1, dtype=np.int64)
+        out = np.empty(rows.size * self.room(count), dtype=np.int64)
+        _closest(estimate, rows, self.order, self.starts, self.authors, self.bonus,
+                 self.room(count), out, starts)
+        return out[:starts[-1]], starts
+
+def joined(found: list[np.ndarray],
+           extras: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndarray]:
+    """Each row's candidates with its :meth:`Bylines.closest` added (ascending, once)."""
+    if extras is None:
+        return found
+    lengths = np.fromiter((f.size for f in found), dtype=np.int64, count=len(found))
+    starts = np.zeros(len(found) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    flat = np.concatenate(found).astype(np.int64) if found else np.zeros(0, np.int64)
+    out = np.empty(flat.size + extras[0].size, dtype=np.int64)
+    out_starts = np.zeros(len(found) + 1, dtype=np.int64)
+    _merged(flat, starts, extras[0], extras[1], out, out_starts)
+    return [out[a:b] for a, b in zip(out_starts[:-1].tolist(), out_starts[1:].tolist())]
+
+
+@compiled
+def _closest(estimate, rows, order, starts, authors, bonus, keep, out, out_starts):
+    values = np.empty(keep, dtype=np.float64)  # the best so far, best first
+    chosen = np.empty(keep, dtype=np.int64)
+    for line in range(rows.size):
+        row = rows[line]
+        key = authors[row]
+        size = 0
+        if key >= 0 and bonus[row] > 0.0:
+            # members ascending: a later one must be strictly better to pass an earlier
+            for p in range(starts[key], starts[key + 1]):
+                member = order[p]
+                value = np.float64(estimate[line, member])
+                if member == row or (size == keep and not value > values[size - 1]):
+                    continue
+                at = size if size < keep else keep - 1
+                while at > 0 and value > values[at - 1]:
+                    values[at] = values[at - 1]
+                    chosen[at] = chosen[at - 1]
+                    at -= 1
+                values[at] = value
+                chosen[at] = member
+                size = min(size + 1, keep)
+            out[out_starts[line]:out_starts[line] + size] = np.sort(chosen[:size])
+        out_starts[line + 1] = out_starts[line] + size
+
+
+@compiled
+def _merged(found, starts, extras, extra_starts, out, out_starts):
+    for line in range(starts.size - 1):
+        a, a_end = starts[line], starts[line + 1]
+        b, b_end = extra_starts[line], extra_starts[line + 1]
+        at = out_starts[line]
+        while a < a_end or b < b_end:
+            if b >= b_end or (a < a_end and found[a] < extras[b]):
+                out[at] = found[a]
+                a += 1
+            elif a >= a_end or extras[b] < found[a]:
+                out[at] = extras[b]
+                b += 1
+            else:  # in both
+                out[at] = found[a]
+                a += 1
+                b += 1
+            at += 1
+        out_starts[line + 1] = at

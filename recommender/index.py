@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .analysis import make_analyzer, prepared_text
-from .bylines import Bylines, author_agreement
+from .bylines import Bylines, author_agreement, joined
 from .candidates import block_candidates, latent_estimate, prune_rows
 from .catalog import Entry
 from .clusters import CLUSTERED_FROM, LatentClusters
@@ -768,7 +768,7 @@ class RelatedIndex:
         found = thread_map(self._block_candidates,
                            ((first + lo, first + hi, count) for lo, hi in spans), n_jobs=n_jobs)
         pairs = pair_table.pair_table(first, (row for part in found for row in part),
-                                      spans[-1][1], count)
+                                      spans[-1][1], count + self._bylines.room(count))
         for _ in thread_map(pair_table.score_pairs,
                             ((pairs, lo, hi, model, self._latent_weight(), self.matrix_.shape[1])
                              for lo, hi in spans), n_jobs=n_jobs):
@@ -944,27 +944,26 @@ class RelatedIndex:
         clusters = self._latent_groups()
         stop = min(stop, len(self.ids_))
         latent = self.latent_vectors_[start:stop]
+        rows = range(start, stop)
         if self._compiled_candidates(clusters):
             matrix = self.matrix_
             return self._candidates_of((matrix.indptr, matrix.indices, matrix.data), start,
-                                       latent, count, rows=range(start, stop))
+                                       latent, count, rows=rows)
         pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
-        return block_candidates(pruned, self._term_codes(), latent, self.latent_vectors_,
-                                self._latent_weight(), count, clusters,
-                                estimate=self._byline_estimate(latent, range(start, stop),
-                                                               clusters))
+        estimate = self._byline_estimate(latent, clusters)
+        extras = self._bylines.closest(estimate, rows, count)
+        return joined(block_candidates(pruned, self._term_codes(), latent, self.latent_vectors_,
+                                       self._latent_weight(), count, clusters,
+                                       estimate=estimate), extras)
 
-    def _byline_estimate(self, latent: np.ndarray, rows: Sequence[int],
+    def _byline_estimate(self, latent: np.ndarray,
                          clusters: LatentClusters | None) -> np.ndarray | None:
-        """The dense latent estimate of the articles ``rows`` raised by their byline
-        bonus where it applies (see :mod:`recommender.bylines`), for the numpy
-        candidates; None (they make their own) when no bonus applies or there is no
-        dense estimate."""
+        """The dense latent estimate, made here for the numpy candidates when pieces by
+        the query's author(s) are picked from it (:meth:`Bylines.closest`); None (they
+        make their own) when no byline bonus applies or there is no dense estimate."""
         if not self._bylines or not self._latent_weight() or clusters is not None:
             return None
-        estimate = latent_estimate(latent, self.latent_vectors_, self._latent_weight())
-        self._bylines.add_to(estimate, rows)
-        return estimate
+        return latent_estimate(latent, self.latent_vectors_, self._latent_weight())
 
     def _compiled_candidates(self, clusters: LatentClusters | None) -> bool:
         """Whether :mod:`recommender.kernels` finds the candidates (the dense estimate, no
@@ -976,16 +975,15 @@ class RelatedIndex:
                        rows: Sequence[int] | None = None) -> list[np.ndarray]:
         """Compiled candidates of rows ``first, ...`` of ``queries`` (CSR arrays) whose
         latent vectors are ``latent``; ``estimate``: their latent estimate, when not the
-        full one; ``rows``: the articles they are (None: free text), whose byline
-        bonus the estimate gets."""
+        full one; ``rows``: the articles they are (None: free text), whose closest
+        pieces by the same author(s) join them (:meth:`Bylines.closest`)."""
         alpha = self._latent_weight()
         if estimate is None:
             estimate = latent_estimate(latent, self.latent_vectors_, alpha)
-        if rows is not None and self._bylines:
-            self._bylines.add_to(estimate, rows)
-        return _kernels().block_candidates(
+        extras = None if rows is None else self._bylines.closest(estimate, rows, count)
+        return joined(_kernels().block_candidates(
             estimate, queries, first, self._settings["candidate_terms"], 1.0 - alpha,
-            self._term_codes(), count)
+            self._term_codes(), count), extras)
 
     def _free_text_estimate(self, query: sp.csr_matrix, latent: np.ndarray) -> np.ndarray | None:
         """The coarse latent estimate of one free-text query (see :mod:`recommender.coarse`),
@@ -1030,11 +1028,11 @@ class RelatedIndex:
                 if pruned is None:
                     pruned = prune_rows(query.tocsr(), self._settings["candidate_terms"])
                 clusters = self._latent_groups(make=False)
-                estimate = coarse if row is None else self._byline_estimate(latent, [row],
-                                                                            clusters)
-                candidates = block_candidates(pruned, self._term_codes(), latent,
-                                              self.latent_vectors_, self._latent_weight(),
-                                              count, clusters, estimate=estimate)[0]
+                estimate = coarse if row is None else self._byline_estimate(latent, clusters)
+                extras = None if row is None else self._bylines.closest(estimate, [row], count)
+                candidates = joined(block_candidates(
+                    pruned, self._term_codes(), latent, self.latent_vectors_,
+                    self._latent_weight(), count, clusters, estimate=estimate), extras)[0]
             if rules is not None:  # the first net, compiled; a short list goes on below
                 rows, values = _kernels().choose_one(
                     query.indices, query.data, latent[0], -1 if row is None else row,

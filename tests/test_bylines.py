@@ -173,3 +173,37 @@ def test_agreement_is_saved_and_kept_by_an_update(beats, tmp_path):
 def test_an_author_bonus_out_of_range_is_refused(value):
     with pytest.raises(ConfigError, match="author_bonus must be a number from 0"):
         RelatedIndex(author_bonus=value)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_closest_pieces_by_the_same_author_join_the_candidates(seed):
+    """``closest`` picks, per row, the ``count // 10`` best other pieces by its author(s)
+    by the estimate (ties: the lower article), and ``joined`` merges them in."""
+    from recommender.bylines import Bylines, joined
+    from recommender.groups import author_keys
+
+    rng = np.random.default_rng(seed)
+    n = 120
+    authors = [("Ana",) if i % 3 else ("Bia",) for i in range(n)]
+    authors[7] = ()
+    entries = _entries(authors)
+    agreements = {("ana",): 0.5} if seed else {("ana",): 0.5, ("bia",): 1.0}
+    bylines = Bylines(entries, agreements, 0.2, author_keys(entries))
+    rows = np.arange(10, 40)
+    estimate = np.round(rng.random((rows.size, n)), 1).astype(np.float32)  # many ties
+    extras = bylines.closest(estimate, rows, 60)
+    flat, starts = extras
+    for line, row in enumerate(rows.tolist()):
+        got = flat[starts[line]:starts[line + 1]].tolist()
+        key = tuple(n.lower() for n in authors[row])
+        if not authors[row] or key not in agreements:
+            assert got == []
+            continue
+        others = [i for i in range(n) if authors[i] == authors[row] and i != row]
+        best = sorted(others, key=lambda i: (-estimate[line, i], i))[:6]
+        assert got == sorted(best)
+    found = [np.sort(rng.choice(n, size=rng.integers(0, 30), replace=False)) for _ in rows]
+    for line, merged in enumerate(joined(found, extras)):
+        want = np.union1d(found[line], flat[starts[line]:starts[line + 1]])
+        np.testing.assert_array_equal(merged, want)
+    assert joined(found, None) is found

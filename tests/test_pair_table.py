@@ -61,8 +61,9 @@ def test_lists_equal_each_rows_own_with_or_without_a_pair_table(index, slots, n_
 
 def test_a_pair_scored_once_has_the_bits_of_both_rows(index):
     n = len(index.ids_)
-    found = index._block_candidates(0, n, index._candidate_count(10))
-    pairs = pair_table.pair_table(0, found, n, index._candidate_count(10))
+    count = index._candidate_count(10)
+    found = index._block_candidates(0, n, count)
+    pairs = pair_table.pair_table(0, found, n, count + index._bylines.room(count))
     model = index._compiled_model()
     pair_table.score_pairs(pairs, 0, n, model, index._latent_weight(), index.matrix_.shape[1])
     first, starts, flat, cosines, topicals, mirrors = pairs
