@@ -207,3 +207,22 @@ def test_the_closest_pieces_by_the_same_author_join_the_candidates(seed):
         want = np.union1d(found[line], flat[starts[line]:starts[line + 1]])
         np.testing.assert_array_equal(merged, want)
     assert joined(found, None) is found
+
+
+def test_cli_build_takes_the_author_bonus_and_saves_the_agreements(beats, tmp_path):
+    import json
+
+    from .conftest import write_jsonl
+    from .test_cli import run
+
+    source = write_jsonl(tmp_path / "a.jsonl", [
+        {"id": a.id, "body": a.body, "author": list(a.author), "date": str(a.date)}
+        for a in beats])
+    for flags, agreed in (((), True), (("--author-bonus", "0"), False)):
+        out = tmp_path / f"i{len(flags)}"
+        assert run("build", source, "--out", out, *flags)[0] == 0
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["settings"]["author_bonus"] == (0.2 if agreed else 0.0)
+        assert (manifest["model"]["author_agreement"] == [[["ana"], 1.0]]) is agreed
+    code, _, err = run("build", source, "--out", tmp_path / "bad", "--author-bonus", "2")
+    assert code == 2 and "--author-bonus" in err

@@ -761,6 +761,23 @@ def test_manifest_settings_out_of_range_are_refused(saved_index, value):
     _refused(saved_index, "manifest.json")
 
 
+@pytest.mark.parametrize("value", [
+    "ana", [["ana", 0.5]], [[[], 0.5]], [[["ana"], 1.5]], [[["ana"], 0.0]], [[["ana"], "0.5"]],
+    [[["ana"], float("nan")]], [[["ana"], 0.5], [["ana"], 0.25]], [[[3], 0.5]]])
+def test_impossible_author_agreements_are_refused(saved_index, value):
+    manifest = _manifest(saved_index)
+    manifest["model"]["author_agreement"] = value
+    _write_manifest(saved_index, manifest)
+    assert "author_agreement" in str(_refused(saved_index, "manifest.json"))
+
+
+def test_an_index_saved_before_author_agreements_loads_without_them(saved_index):
+    manifest = _manifest(saved_index)
+    del manifest["model"]["author_agreement"]
+    _write_manifest(saved_index, manifest)
+    assert RelatedIndex.load(saved_index).author_agreement_ == {}
+
+
 @pytest.mark.parametrize("name", ["idf.npy", "articles.jsonl", "manifest.json"])
 def test_a_symlink_pointing_outside_the_index_is_refused(saved_index, tmp_path, name):
     outside = tmp_path / f"outside-{name}"
