@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .catalog import Entry
-from .groups import author_names
+from .groups import author_groups
 from .kernels import compiled
 
 __all__ = ["PRIOR_PAIRS", "Bylines", "agreement", "author_agreement", "joined"]
@@ -122,10 +122,7 @@ def author_agreement(matrix: sp.csr_matrix, author_columns: np.ndarray,
     dict
         Accent-folded author names (sorted) to agreement.
     """
-    names = [author_names(e) for e in entries]
-    keys: dict[tuple[str, ...], int] = {}
-    of_row = np.array([keys.setdefault(k, len(keys)) if k else -1 for k in names],
-                      dtype=np.int64)
+    of_row, keys = author_groups(entries)
     counts = np.bincount(of_row[of_row >= 0], minlength=len(keys))
     shared = np.flatnonzero(counts >= 2)
     if not shared.size:
@@ -140,8 +137,7 @@ def author_agreement(matrix: sp.csr_matrix, author_columns: np.ndarray,
         np.asarray(matrix.data), np.asarray(author_columns, np.bool_),
         group_ptr.astype(np.int64), order.astype(np.int64), shared.size)
     values = agreement(squared, members)
-    by_key = list(keys)
-    return {by_key[g]: float(v) for g, v in zip(shared.tolist(), values.tolist()) if v > 0.0}
+    return {keys[g]: float(v) for g, v in zip(shared.tolist(), values.tolist()) if v > 0.0}
 
 
 class Bylines:
@@ -149,20 +145,22 @@ class Bylines:
 
     Parameters
     ----------
-    entries : sequence of Entry
+    authors : ndarray of int
+        The articles' author numbers (:func:`~recommender.groups.author_groups`).
+    names : list of tuple of str
+        The author names of each number.
     agreements : mapping
         Author names (as :func:`author_agreement` keys them) to agreement.
     weight : float
         The ``author_bonus`` setting.
-    authors : ndarray of int
-        The articles' author numbers (:func:`~recommender.groups.author_keys`).
     """
 
-    def __init__(self, entries: Sequence[Entry], agreements: Mapping[tuple[str, ...], float],
-                 weight: float, authors: np.ndarray):
-        self.bonus = np.zeros(len(entries))
+    def __init__(self, authors: np.ndarray, names: Sequence[tuple[str, ...]],
+                 agreements: Mapping[tuple[str, ...], float], weight: float):
+        self.bonus = np.zeros(authors.size)
         if weight > 0.0 and agreements:
-            self.bonus[:] = [weight * agreements.get(author_names(e), 0.0) for e in entries]
+            of_key = np.array([weight * agreements.get(n, 0.0) for n in names] + [0.0])
+            self.bonus = of_key[authors]  # -1 (no author) reads the last: 0
         self.authors = authors
         self.order = np.argsort(authors, kind="stable")
         self.starts = np.searchsorted(authors[self.order], np.arange(authors.max(initial=-1) + 2))

@@ -12,7 +12,7 @@ import numpy as np
 from .catalog import Entry
 from .text import fold
 
-__all__ = ["author_keys", "author_names", "translation_groups", "url_slug"]
+__all__ = ["author_groups", "author_names", "translation_groups", "url_slug"]
 
 
 def author_names(entry: Entry) -> tuple[str, ...]:
@@ -20,15 +20,16 @@ def author_names(entry: Entry) -> tuple[str, ...]:
     return tuple(sorted(fold(name).strip() for name in entry.author))
 
 
-def author_keys(entries: Sequence[Entry]) -> np.ndarray:
-    """An integer per distinct (accent-folded) author list; -1 for unknown authors."""
+def author_groups(entries: Sequence[Entry]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """An integer per distinct (accent-folded) author list, -1 for unknown authors;
+    and the author names of each integer."""
     keys: dict[tuple[str, ...], int] = {}
     out = np.full(len(entries), -1, dtype=np.int64)
     for row, entry in enumerate(entries):
         names = author_names(entry)
         if names:
             out[row] = keys.setdefault(names, len(keys))
-    return out
+    return out, list(keys)
 
 
 @lru_cache(maxsize=1 << 17)  # every load and update groups every article again

@@ -23,7 +23,7 @@ from .corpus import Article, CorpusCheck
 from .counting import Counted, count_articles
 from .errors import ConfigError, NotFittedError, UnknownArticleError
 from .explain import EXPLAINED_FIELDS, Explanation, explain_pair
-from .groups import author_keys, translation_groups
+from .groups import author_groups, translation_groups
 from .heap import release_free_memory
 from .latent import blend, leading_components, n_latent_components, unit_rows
 from .occurrences import document_frequencies, field_tfidf_rows, narrow_columns, smoothed_idf
@@ -457,10 +457,10 @@ class RelatedIndex:
         self._ranks = tiebreak_ranks(self.ids_, dates)
         self._days = timestamps_in_days(dates)
         self._newest_day = np.nanmax(self._days) if np.isfinite(self._days).any() else np.nan
-        self._authors = author_keys(entries)
+        self._authors, author_names = author_groups(entries)
         self.author_agreement_ = dict(author_agreement)
-        self._bylines = Bylines(entries, self.author_agreement_, s["author_bonus"],
-                                self._authors)
+        self._bylines = Bylines(self._authors, author_names, self.author_agreement_,
+                                s["author_bonus"])
         self._groups = translation_groups(entries, detect=s["detect_translations"])
         # only the pinned rows: a list of a million small arrays costs seconds to send
         # to every worker task
@@ -1046,8 +1046,11 @@ class RelatedIndex:
             chosen = self._choose(found, scores, cosines, k, row=row, **filters)
             if chosen[0].size + chosen[2].size >= k:
                 return chosen
-            count = count * 4 if candidates.size == count else len(self.ids_)
+            # a full net (with, for an article, its closest pieces by the same author(s))
+            count = count * 4 if candidates.size >= count else len(self.ids_)
             candidates = None
+            if coarse is not None:  # the net added the text's products to it
+                coarse = self._free_text_estimate(query, latent)
         return None
 
     def _exact_scores(self, query: sp.csr_matrix | Rows, latent: np.ndarray,

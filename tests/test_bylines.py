@@ -180,7 +180,7 @@ def test_the_closest_pieces_by_the_same_author_join_the_candidates(seed):
     """``closest`` picks, per row, the ``count // 10`` best other pieces by its author(s)
     by the estimate (ties: the lower article), and ``joined`` merges them in."""
     from recommender.bylines import Bylines, joined
-    from recommender.groups import author_keys
+    from recommender.groups import author_groups
 
     rng = np.random.default_rng(seed)
     n = 120
@@ -188,7 +188,7 @@ def test_the_closest_pieces_by_the_same_author_join_the_candidates(seed):
     authors[7] = ()
     entries = _entries(authors)
     agreements = {("ana",): 0.5} if seed else {("ana",): 0.5, ("bia",): 1.0}
-    bylines = Bylines(entries, agreements, 0.2, author_keys(entries))
+    bylines = Bylines(*author_groups(entries), agreements, 0.2)
     rows = np.arange(10, 40)
     estimate = np.round(rng.random((rows.size, n)), 1).astype(np.float32)  # many ties
     extras = bylines.closest(estimate, rows, 60)
@@ -226,3 +226,30 @@ def test_cli_build_takes_the_author_bonus_and_saves_the_agreements(beats, tmp_pa
         assert (manifest["model"]["author_agreement"] == [[["ana"], 1.0]]) is agreed
     code, _, err = run("build", source, "--out", tmp_path / "bad", "--author-bonus", "2")
     assert code == 2 and "--author-bonus" in err
+
+
+def test_a_short_first_net_with_same_author_pieces_widens_rather_than_scoring_all(
+        monkeypatch):
+    """The same author's pieces make a net larger than ``count``: it is still a full net,
+    so a short list widens it (x4) instead of scoring every article (which needs the
+    whole term index: +0.7 GB at 100,000 essays)."""
+    from benchmarks import synthetic
+
+    records = synthetic.generate(700, seed=11, mean_words=60, n_authors=25)
+    articles = [Article(**{key: value for key, value in record.items()
+                           if key in Article.__dataclass_fields__}) for record in records]
+    index = RelatedIndex(candidates=20).fit(articles)
+    count = index._candidate_count(10)
+    nets_of = index._block_candidates(0, len(articles), count)
+    row = next(r for r, net in enumerate(nets_of) if net.size > count)  # the author's joined
+    first = nets_of[row]
+    nets, everything = [], []
+    candidates_of, scores = index._candidates_of, index._scores
+    monkeypatch.setattr(index, "_candidates_of", lambda *a, **k: nets.append(a[3])
+                        or candidates_of(*a, **k))
+    monkeypatch.setattr(index, "_scores", lambda *a, **k: everything.append(1)
+                        or scores(*a, **k))
+    excluded = [index.ids_[i] for i in first.tolist() if i != row]
+    items = index.related(index.ids_[row], exclude_ids=excluded)
+    assert len(items) == 10 and not {i.id for i in items} & set(excluded)
+    assert nets == [90, 360] and not everything

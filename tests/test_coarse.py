@@ -99,3 +99,24 @@ def test_an_update_rebuilds_the_copy_with_the_new_articles(always_coarse):
     index.update(articles[300:])
     found = index.similar(f"{articles[350].title}\n\n{articles[350].body}", k=3)
     assert found[0].id == articles[350].id
+
+
+def test_every_wider_net_starts_from_the_same_coarse_estimate(always_coarse, monkeypatch):
+    # the candidates add the text's products to the estimate they are given; a wider
+    # net must not start from the last one's sums
+    articles = _articles(600, seed=5)
+    index = RelatedIndex(latent_components=[8, 24], candidates=20).fit(articles)
+    seen = []
+    candidates_of = index._candidates_of
+
+    def spy(queries, first, latent, count, estimate=None, **kwargs):
+        seen.append(None if estimate is None else estimate.copy())
+        return candidates_of(queries, first, latent, count, estimate, **kwargs)
+
+    monkeypatch.setattr(index, "_candidates_of", spy)
+    text = _articles(1, seed=21)[0].body
+    # ten articles left to list: the nets of 90 and 360 candidates fall short
+    index.similar(text, exclude_ids=[a.id for a in articles[10:]])
+    assert len(seen) == 2 and seen[0] is not None
+    for estimate in seen[1:]:
+        np.testing.assert_array_equal(estimate, seen[0])
