@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from .catalog import Entry
 from .groups import author_groups
-from .kernels import compiled
+from .kernels import _flattened, compiled
 
 __all__ = ["PRIOR_PAIRS", "Bylines", "agreement", "author_agreement", "joined"]
 
@@ -208,21 +208,20 @@ class Bylines:
         if estimate is None or not self:
             return None
         rows = np.asarray(rows, dtype=np.int64)
+        keep = self.room(count)
         starts = np.zeros(rows.size + 1, dtype=np.int64)
-        out = np.empty(rows.size * self.room(count), dtype=np.int64)
-        _closest(estimate, rows, self.order, self.starts, self.authors, self.bonus,
-                 self.room(count), out, starts)
+        out = np.empty(rows.size * keep, dtype=np.int64)
+        _closest(estimate, rows, self.order, self.starts, self.authors, self.bonus, keep,
+                 out, starts)
         return out[:starts[-1]], starts
+
 
 def joined(found: list[np.ndarray],
            extras: tuple[np.ndarray, np.ndarray] | None) -> list[np.ndarray]:
     """Each row's candidates with its :meth:`Bylines.closest` added (ascending, once)."""
     if extras is None:
         return found
-    lengths = np.fromiter((f.size for f in found), dtype=np.int64, count=len(found))
-    starts = np.zeros(len(found) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
-    flat = np.concatenate(found).astype(np.int64) if found else np.zeros(0, np.int64)
+    starts, flat = _flattened(found)
     out = np.empty(flat.size + extras[0].size, dtype=np.int64)
     out_starts = np.zeros(len(found) + 1, dtype=np.int64)
     _merged(flat, starts, extras[0], extras[1], out, out_starts)

@@ -950,20 +950,23 @@ class RelatedIndex:
             return self._candidates_of((matrix.indptr, matrix.indices, matrix.data), start,
                                        latent, count, rows=rows)
         pruned = prune_rows(self.matrix_[start:stop], self._settings["candidate_terms"])
-        estimate = self._byline_estimate(latent, clusters)
-        extras = self._bylines.closest(estimate, rows, count)
-        return joined(block_candidates(pruned, self._term_codes(), latent, self.latent_vectors_,
-                                       self._latent_weight(), count, clusters,
-                                       estimate=estimate), extras)
+        return self._numpy_candidates(pruned, latent, count, clusters, rows)
 
-    def _byline_estimate(self, latent: np.ndarray,
-                         clusters: LatentClusters | None) -> np.ndarray | None:
-        """The dense latent estimate, made here for the numpy candidates when pieces by
-        the query's author(s) are picked from it (:meth:`Bylines.closest`); None (they
-        make their own) when no byline bonus applies or there is no dense estimate."""
-        if not self._bylines or not self._latent_weight() or clusters is not None:
-            return None
-        return latent_estimate(latent, self.latent_vectors_, self._latent_weight())
+    def _numpy_candidates(self, pruned: sp.csr_matrix, latent: np.ndarray, count: int,
+                          clusters: LatentClusters | None, rows: Sequence[int] | None,
+                          estimate: np.ndarray | None = None) -> list[np.ndarray]:
+        """:func:`~recommender.candidates.block_candidates` of queries whose heaviest
+        terms are ``pruned``: the articles ``rows``, whose closest pieces by the same
+        author(s) join their candidates (:meth:`Bylines.closest`), or free text (``rows``
+        None), whose ``estimate`` is given when not the full one."""
+        extras = None
+        alpha = self._latent_weight()
+        if rows is not None and self._bylines and alpha and clusters is None:
+            # made here, not inside block_candidates, to pick the pieces from it first
+            estimate = latent_estimate(latent, self.latent_vectors_, alpha)
+            extras = self._bylines.closest(estimate, rows, count)
+        return joined(block_candidates(pruned, self._term_codes(), latent, self.latent_vectors_,
+                                       alpha, count, clusters, estimate=estimate), extras)
 
     def _compiled_candidates(self, clusters: LatentClusters | None) -> bool:
         """Whether :mod:`recommender.kernels` finds the candidates (the dense estimate, no
@@ -1027,12 +1030,9 @@ class RelatedIndex:
             elif candidates is None:
                 if pruned is None:
                     pruned = prune_rows(query.tocsr(), self._settings["candidate_terms"])
-                clusters = self._latent_groups(make=False)
-                estimate = coarse if row is None else self._byline_estimate(latent, clusters)
-                extras = None if row is None else self._bylines.closest(estimate, [row], count)
-                candidates = joined(block_candidates(
-                    pruned, self._term_codes(), latent, self.latent_vectors_,
-                    self._latent_weight(), count, clusters, estimate=estimate), extras)[0]
+                candidates = self._numpy_candidates(
+                    pruned, latent, count, self._latent_groups(make=False),
+                    None if row is None else [row], coarse)[0]
             if rules is not None:  # the first net, compiled; a short list goes on below
                 rows, values = _kernels().choose_one(
                     query.indices, query.data, latent[0], -1 if row is None else row,
