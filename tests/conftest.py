@@ -26,6 +26,15 @@ def fixture_index(fixture_articles):
     return RelatedIndex().fit(fixture_articles)
 
 
+def as_articles(records) -> list:
+    """Articles of generated records (``benchmarks.synthetic``), leaving out the fields
+    an Article does not take (``labels``)."""
+    from recommender import Article
+
+    return [Article(**{key: value for key, value in record.items()
+                       if key in Article.__dataclass_fields__}) for record in records]
+
+
 def write_jsonl(path: Path, records) -> Path:
     import json
 

@@ -235,9 +235,9 @@ def test_a_short_first_net_with_same_author_pieces_widens_rather_than_scoring_al
     whole term index: +0.7 GB at 100,000 essays)."""
     from benchmarks import synthetic
 
-    records = synthetic.generate(700, seed=11, mean_words=60, n_authors=25)
-    articles = [Article(**{key: value for key, value in record.items()
-                           if key in Article.__dataclass_fields__}) for record in records]
+    from .conftest import as_articles
+
+    articles = as_articles(synthetic.generate(700, seed=11, mean_words=60, n_authors=25))
     index = RelatedIndex(candidates=20).fit(articles)
     count = index._candidate_count(10)
     nets_of = index._block_candidates(0, len(articles), count)

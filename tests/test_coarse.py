@@ -7,13 +7,12 @@ from benchmarks import synthetic
 from recommender import RelatedIndex, kernels
 from recommender import index as index_module
 from recommender.coarse import COARSE_MIN_TERMS, CoarseLatent
-from recommender.corpus import Article
+
+from .conftest import as_articles
 
 
 def _articles(n, seed):
-    return [Article(**{key: value for key, value in record.items()
-                       if key in Article.__dataclass_fields__})
-            for record in synthetic.generate(n, seed=seed, mean_words=80, n_authors=30)]
+    return as_articles(synthetic.generate(n, seed=seed, mean_words=80, n_authors=30))
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import pytest
 
 from benchmarks import synthetic
 from recommender import RelatedIndex, kernels, pair_table
-from recommender.corpus import Article
+
+from .conftest import as_articles
 
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
 
@@ -30,8 +31,7 @@ def articles():
     # a translation pair and a copy, so that groups and near-duplicates take part
     records[5].update(lang="en", translation_of=records[4]["id"], body=records[4]["body"])
     records[9].update(body=records[8]["body"], title=records[8]["title"])
-    return [Article(**{key: value for key, value in record.items()
-                       if key in Article.__dataclass_fields__}) for record in records]
+    return as_articles(records)
 
 
 def _both(articles, settings, monkeypatch):

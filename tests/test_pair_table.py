@@ -8,7 +8,8 @@ import pytest
 from benchmarks import synthetic
 from recommender import RelatedIndex, kernels, pair_table
 from recommender import index as index_module
-from recommender.corpus import Article
+
+from .conftest import as_articles
 
 pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
 
@@ -18,9 +19,7 @@ def index():
     records = list(synthetic.generate(900, seed=21, mean_words=80, n_authors=30))
     records[9].update(body=records[8]["body"], title=records[8]["title"])  # a copy
     records[3]["related"] = [records[50]["id"]]  # a pin: that row's list is not the kernel's
-    articles = [Article(**{key: value for key, value in record.items()
-                           if key in Article.__dataclass_fields__}) for record in records]
-    return RelatedIndex(candidates=60).fit(articles)
+    return RelatedIndex(candidates=60).fit(as_articles(records))
 
 
 def _row_by_row(index, k):
